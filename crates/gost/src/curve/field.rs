@@ -13,7 +13,7 @@ use core::marker::PhantomData;
 
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
-use crate::arith::{adc, add_n, from_be_bytes, lt_vartime, mac, neg_inv64, pow2_mod, select_n, sub_n, to_be_bytes};
+use crate::arith::{adc, add_n, from_be_bytes, is_zero_vartime, lt_vartime, mac, neg_inv64, pow2_mod, select_n, sub_n, to_be_bytes};
 
 /// A prime modulus and how to reduce by it.
 pub(crate) trait FieldParams<const N: usize>: 'static + Copy + Default + Send + Sync {
@@ -176,26 +176,99 @@ impl<const N: usize, F: FieldParams<N>> Fe<N, F> {
         x
     }
 
-    /// `self⁻¹` (zero maps to zero), by Fermat's little theorem with a fixed
-    /// 4-bit window: constant-time in `self`.
+    /// `self⁻¹` (zero maps to zero), by Fermat's little theorem with a
+    /// sliding 5-bit window over the public exponent P − 2: constant-time in
+    /// `self`.
     pub(crate) fn invert(&self) -> Self {
-        let mut table = [Self::ONE; 16];
+        // odd[i] = self^(2i+1)
+        let x2 = self.square();
+        let mut odd = [*self; 16];
         for i in 1..16 {
-            table[i] = table[i - 1].mul(self);
+            odd[i] = odd[i - 1].mul(&x2);
         }
         let e = F::P_MINUS_2;
-        let mut acc = Self::ONE;
-        for limb in e.iter().rev() {
-            for nib in (0..16).rev() {
-                acc = acc.square_n(4);
-                // The exponent is public, so indexing by it leaks nothing.
-                let d = ((limb >> (4 * nib)) & 0xf) as usize;
-                if d != 0 {
-                    acc = acc.mul(&table[d]);
-                }
+        let bit = |i: usize| (e[i / 64] >> (i % 64)) & 1;
+        let mut acc: Option<Self> = None;
+        let mut i = 64 * N;
+        while i > 0 {
+            i -= 1;
+            if bit(i) == 0 {
+                acc = acc.map(|a| a.square());
+                continue;
+            }
+            // The longest window [j, i] of at most 5 bits ending in a one.
+            let mut j = i.saturating_sub(4);
+            while bit(j) == 0 {
+                j += 1;
+            }
+            let mut w = 0usize;
+            for b in (j..=i).rev() {
+                w = (w << 1) | bit(b) as usize;
+            }
+            acc = Some(match acc {
+                Some(a) => a.square_n(i - j + 1).mul(&odd[w / 2]),
+                None => odd[w / 2],
+            });
+            i = j;
+        }
+        acc.unwrap_or(Self::ONE)
+    }
+
+    /// `self⁻¹` (zero maps to zero) by the binary extended Euclidean
+    /// algorithm. **Variable time**: for public values only (verification).
+    pub(crate) fn invert_vartime(&self) -> Self {
+        let p = F::P;
+        let mut u = self.to_canonical();
+        if is_zero_vartime(&u) {
+            return Self::ZERO;
+        }
+        let mut v = p;
+        let mut x1 = small::<N>(1);
+        let mut x2 = [0u64; N];
+        let one = small::<N>(1);
+        // x/2 mod p for x < p.
+        let halve = |x: &mut [u64; N]| {
+            let carry = if x[0] & 1 == 1 {
+                let (s, c) = add_n(x, &p);
+                *x = s;
+                c
+            } else {
+                0
+            };
+            for k in 0..N - 1 {
+                x[k] = (x[k] >> 1) | (x[k + 1] << 63);
+            }
+            x[N - 1] = (x[N - 1] >> 1) | (carry << 63);
+        };
+        let shr1 = |x: &mut [u64; N]| {
+            for k in 0..N - 1 {
+                x[k] = (x[k] >> 1) | (x[k + 1] << 63);
+            }
+            x[N - 1] >>= 1;
+        };
+        let sub_mod = |a: &[u64; N], b: &[u64; N]| {
+            let (d, borrow) = sub_n(a, b);
+            if borrow == 1 { add_n(&d, &p).0 } else { d }
+        };
+        while u != one && v != one {
+            while u[0] & 1 == 0 {
+                shr1(&mut u);
+                halve(&mut x1);
+            }
+            while v[0] & 1 == 0 {
+                shr1(&mut v);
+                halve(&mut x2);
+            }
+            if lt_vartime(&u, &v) {
+                v = sub_n(&v, &u).0;
+                x2 = sub_mod(&x2, &x1);
+            } else {
+                u = sub_n(&u, &v).0;
+                x1 = sub_mod(&x1, &x2);
             }
         }
-        acc
+        let r = if u == one { x1 } else { x2 };
+        Self::from_canonical_const(&r)
     }
 
     /// Constant-time zero test.
@@ -274,71 +347,61 @@ const fn mont_mul<const N: usize, F: FieldParams<N>>(a: &[u64; N], b: &[u64; N])
     select_n(&t, &d, take_d.wrapping_neg())
 }
 
-/// The full product `a·b` as (low N limbs, high N limbs).
+/// Largest limb count of a double-width product (N ≤ 8).
+const WIDE: usize = 16;
+
+/// Splits a double-width buffer into (low N limbs, high N limbs).
 #[inline(always)]
-fn mul_wide<const N: usize>(a: &[u64; N], b: &[u64; N]) -> ([u64; N], [u64; N]) {
+fn split<const N: usize>(t: &[u64; WIDE]) -> ([u64; N], [u64; N]) {
     let mut lo = [0u64; N];
     let mut hi = [0u64; N];
+    lo.copy_from_slice(&t[..N]);
+    hi.copy_from_slice(&t[N..2 * N]);
+    (lo, hi)
+}
+
+/// The full product `a·b` as (low N limbs, high N limbs).
+///
+/// Rows go into one fixed double-width buffer so that the loops carry no
+/// branches, which matters when they are too long to unroll (N = 8).
+#[inline(always)]
+fn mul_wide<const N: usize>(a: &[u64; N], b: &[u64; N]) -> ([u64; N], [u64; N]) {
+    let mut t = [0u64; WIDE];
     for i in 0..N {
         let mut carry = 0;
         for j in 0..N {
-            let k = i + j;
-            if k < N {
-                (lo[k], carry) = mac(lo[k], a[i], b[j], carry);
-            } else {
-                (hi[k - N], carry) = mac(hi[k - N], a[i], b[j], carry);
-            }
+            (t[i + j], carry) = mac(t[i + j], a[i], b[j], carry);
         }
-        // i + N ≥ N always lands in the high half.
-        hi[i] = carry;
+        t[i + N] = carry;
     }
-    (lo, hi)
+    split(&t)
 }
 
 /// The full square `a²`, computing each cross product once.
 #[inline(always)]
 fn square_wide<const N: usize>(a: &[u64; N]) -> ([u64; N], [u64; N]) {
-    let mut lo = [0u64; N];
-    let mut hi = [0u64; N];
-    // Cross products a[i]·a[j], i < j.
+    let mut t = [0u64; WIDE];
+    // Cross products a[i]·a[j], i < j; position i + N is still free.
     for i in 0..N {
         let mut carry = 0;
         for j in (i + 1)..N {
-            let k = i + j;
-            if k < N {
-                (lo[k], carry) = mac(lo[k], a[i], a[j], carry);
-            } else {
-                (hi[k - N], carry) = mac(hi[k - N], a[i], a[j], carry);
-            }
+            (t[i + j], carry) = mac(t[i + j], a[i], a[j], carry);
         }
-        // Position i + N is untouched by earlier rows.
-        hi[i] = carry;
+        t[i + N] = carry;
     }
-    // Double the cross products.
-    let mut top = 0;
-    for limb in lo.iter_mut().chain(hi.iter_mut()) {
-        let v = *limb;
-        *limb = (v << 1) | top;
-        top = v >> 63;
+    // Double them: shift the 2N-limb value left by one bit.
+    for k in (1..2 * N).rev() {
+        t[k] = (t[k] << 1) | (t[k - 1] >> 63);
     }
-    // Add the squares a[i]².
+    t[0] <<= 1;
+    // Add the squares a[i]² at positions 2i and 2i + 1.
     let mut carry = 0;
     for i in 0..N {
         let (l, h) = mac(0, a[i], a[i], 0);
-        let k = 2 * i;
-        if k < N {
-            (lo[k], carry) = adc(lo[k], l, carry);
-        } else {
-            (hi[k - N], carry) = adc(hi[k - N], l, carry);
-        }
-        let k = 2 * i + 1;
-        if k < N {
-            (lo[k], carry) = adc(lo[k], h, carry);
-        } else {
-            (hi[k - N], carry) = adc(hi[k - N], h, carry);
-        }
+        (t[2 * i], carry) = adc(t[2 * i], l, carry);
+        (t[2 * i + 1], carry) = adc(t[2 * i + 1], h, carry);
     }
-    (lo, hi)
+    split(&t)
 }
 
 /// Reduces `hi·2^(64N) + lo` modulo `P = 2^(64N) − c`.

@@ -174,7 +174,7 @@ impl<const N: usize, C: CurveParams<N>> CurveOps for Curve<N, C> {
         }
         let q = Self::parse_point(x, y)?;
         let e = Self::digest_scalar(digest);
-        let v = e.invert();
+        let v = e.invert_vartime();
         let z1 = Scalar::<N, C>::from_uint_reduced(&s_int).mul(&v);
         let z2 = Scalar::<N, C>::from_uint_reduced(&r_int).mul(&v).neg();
         let c = mul::mul_double_vartime(&z1.to_canonical(), &z2.to_canonical(), &q);

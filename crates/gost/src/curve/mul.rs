@@ -1,7 +1,7 @@
 //! Scalar multiplication.
 //!
-//! * [`mul_base`]: k·G for secret k. A comb over signed 4-bit digits with one
-//!   precomputed row of {1..8}·16^i·G per digit, so it needs no doublings;
+//! * [`mul_base`]: k·G for secret k. A comb over signed 5-bit digits with one
+//!   precomputed row of {1..16}·32^i·G per digit, so it needs no doublings;
 //!   every row is scanned whole (constant-time lookup) and every step runs
 //!   the complete mixed addition, whether the digit is zero or not.
 //! * [`mul_double_vartime`]: u1·G + u2·Q for public scalars (verification).
@@ -13,10 +13,20 @@ use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroize;
 
 use super::CurveParams;
+use super::field::FieldParams;
 use super::point::{Affine, Jacobian, Projective};
 
-/// Largest digit count: 4-bit digits of a 512-bit scalar, plus a carry.
-const MAX_DIGITS: usize = 129;
+/// Bits per comb digit.
+const COMB_BITS: usize = 5;
+/// Entries per comb row: the digit magnitudes 1..=2^(COMB_BITS−1).
+const COMB_ENTRIES: usize = 1 << (COMB_BITS - 1);
+/// Largest digit count: 5-bit digits of a 512-bit scalar, plus a carry.
+const MAX_DIGITS: usize = 512usize.div_ceil(COMB_BITS) + 1;
+
+/// Comb digits for an N-limb scalar, carry digit included.
+const fn comb_digits(n: usize) -> usize {
+    (64 * n).div_ceil(COMB_BITS) + 1
+}
 /// Largest NAF length: bits of a 512-bit scalar, plus one.
 const MAX_NAF: usize = 513;
 /// NAF width for the fixed base G: 64 precomputed odd multiples.
@@ -26,8 +36,8 @@ const Q_WINDOW: u32 = 5;
 
 /// Tables derived from G, built once per curve on first use.
 pub(crate) struct Tables<const N: usize, C: CurveParams<N>> {
-    /// comb[i][j] = (j+1)·16^i·G.
-    comb: Vec<[Affine<N, C>; 8]>,
+    /// comb[i][j] = (j+1)·32^i·G.
+    comb: Vec<[Affine<N, C>; COMB_ENTRIES]>,
     /// g_odd[j] = (2j+1)·G.
     g_odd: Vec<Affine<N, C>>,
 }
@@ -35,23 +45,25 @@ pub(crate) struct Tables<const N: usize, C: CurveParams<N>> {
 impl<const N: usize, C: CurveParams<N>> Tables<N, C> {
     /// Computes the tables (about a millisecond for 512-bit curves).
     pub(crate) fn build() -> Self {
-        let digits = 16 * N + 1;
-        let mut rows = Vec::with_capacity(digits * 8);
+        let digits = comb_digits(N);
+        let mut rows = Vec::with_capacity(digits * COMB_ENTRIES);
         let mut base = Projective::from_affine(&Affine::<N, C>::generator());
         for _ in 0..digits {
             let mut m = base;
             rows.push(m);
-            for _ in 1..8 {
+            for _ in 1..COMB_ENTRIES {
                 m = m.add(&base);
                 rows.push(m);
             }
-            base = base.double().double().double().double();
+            for _ in 0..COMB_BITS {
+                base = base.double();
+            }
         }
         let flat = Projective::batch_to_affine(&rows);
         let comb = flat
-            .chunks_exact(8)
+            .chunks_exact(COMB_ENTRIES)
             .map(|c| {
-                let mut row = [Affine::default(); 8];
+                let mut row = [Affine::default(); COMB_ENTRIES];
                 row.copy_from_slice(c);
                 row
             })
@@ -70,39 +82,87 @@ impl<const N: usize, C: CurveParams<N>> Tables<N, C> {
     }
 }
 
-/// k·G in constant time, for `k < 2^(64N)` (a reduced scalar).
-pub(crate) fn mul_base<const N: usize, C: CurveParams<N>>(k: &[u64; N]) -> Projective<N, C> {
-    let tables = C::tables();
-    let mut digits = [0i8; MAX_DIGITS];
-    recode_signed4(k, &mut digits[..16 * N + 1]);
-    let mut acc = Projective::<N, C>::identity();
-    for (row, &d) in tables.comb.iter().zip(digits.iter()) {
-        // |d| and its sign without branches.
-        let sign = (d >> 7) as u8 & 1;
-        let abs = ((d as i16 ^ (d as i16 >> 15)) - (d as i16 >> 15)) as u8;
-        let mut pt = row[0];
-        for (j, entry) in row.iter().enumerate().skip(1) {
-            pt.conditional_assign(entry, abs.ct_eq(&(j as u8 + 1)));
-        }
-        let neg = pt.neg();
-        pt.conditional_assign(&neg, Choice::from(sign));
-        let sum = acc.add_affine(&pt);
-        acc = Projective::conditional_select(&acc, &sum, !abs.ct_eq(&0));
-    }
-    digits.zeroize();
-    acc
+/// Comb rows in which the cheaper incomplete Jacobian addition is safe.
+///
+/// Before row i the accumulator is A = Σ_{j<i} dⱼ·32^j·G with |A's scalar|
+/// < 32^i, and the row adds T = dᵢ·32^i·G with 32^i ≤ |T's scalar| ≤
+/// 16·32^i. While 17·32^i < q neither A = ±T nor A + T = O can happen (the
+/// scalars differ as integers by less than q and are not equal), so the
+/// only exceptional input left is A = O, which is tracked separately.
+fn safe_rows<const N: usize, C: CurveParams<N>>() -> usize {
+    let q = &C::S::P;
+    let top = (0..N).rev().find(|&i| q[i] != 0).unwrap_or(0);
+    let bits = 64 * top + (64 - q[top].leading_zeros() as usize);
+    // 17·32^i < 2^(bits−1) ≤ q  ⇐  5·i + 5 ≤ bits − 1
+    (bits - 6) / COMB_BITS + 1
 }
 
-/// Recodes k into signed base-16 digits in [−8, 8], least significant first,
-/// in constant time: k = Σ dᵢ·16^i.
-fn recode_signed4<const N: usize>(k: &[u64; N], out: &mut [i8]) {
-    let mut carry = 0u8;
-    for i in 0..16 * N {
-        let nib = ((k[i / 16] >> (4 * (i % 16))) & 0xf) as u8 + carry;
-        carry = (nib + 7) >> 4;
-        out[i] = (nib as i8) - ((carry << 4) as i8);
+/// Selects ±row[|d| − 1] in constant time (row[0] when d = 0; the caller
+/// discards that), returning the point and whether d ≠ 0.
+#[inline(always)]
+fn lookup<const N: usize, C: CurveParams<N>>(row: &[Affine<N, C>; COMB_ENTRIES], d: i8) -> (Affine<N, C>, Choice) {
+    let sign = (d >> 7) as u8 & 1;
+    let abs = ((d as i16 ^ (d as i16 >> 15)) - (d as i16 >> 15)) as u8;
+    let mut pt = row[0];
+    for (j, entry) in row.iter().enumerate().skip(1) {
+        pt.conditional_assign(entry, abs.ct_eq(&(j as u8 + 1)));
     }
-    out[16 * N] = carry as i8;
+    let neg = pt.neg();
+    pt.conditional_assign(&neg, Choice::from(sign));
+    (pt, !abs.ct_eq(&0))
+}
+
+/// k·G in constant time, for `k < 2^(64N)` (a reduced scalar).
+///
+/// The rows where it is safe (see [`safe_rows`]) use Jacobian mixed
+/// addition; the last one or two switch to the complete formulas.
+pub(crate) fn mul_base<const N: usize, C: CurveParams<N>>(k: &[u64; N]) -> Projective<N, C> {
+    let tables = C::tables();
+    let count = comb_digits(N);
+    let mut digits = [0i8; MAX_DIGITS];
+    recode_signed(k, &mut digits[..count]);
+    let safe = safe_rows::<N, C>().min(count);
+
+    let mut acc = Jacobian::<N, C>::identity();
+    let mut acc_is_identity = Choice::from(1);
+    for (row, &d) in tables.comb[..safe].iter().zip(&digits[..safe]) {
+        let (pt, nonzero) = lookup(row, d);
+        let sum = acc.add_affine_incomplete(&pt);
+        let next = Jacobian::conditional_select(&sum, &Jacobian::from_affine(&pt), acc_is_identity);
+        acc = Jacobian::conditional_select(&acc, &next, nonzero);
+        acc_is_identity &= !nonzero;
+    }
+    let mut out = Projective::conditional_select(&acc.to_projective(), &Projective::identity(), acc_is_identity);
+    for (row, &d) in tables.comb[safe..count].iter().zip(&digits[safe..count]) {
+        let (pt, nonzero) = lookup(row, d);
+        let sum = out.add_affine(&pt);
+        out = Projective::conditional_select(&out, &sum, nonzero);
+    }
+    acc.zeroize();
+    digits.zeroize();
+    out
+}
+
+/// Recodes k into signed base-32 digits in [−16, 16], least significant
+/// first, in constant time: k = Σ dᵢ·32^i. Only the (public) bit positions
+/// steer the shifts.
+fn recode_signed<const N: usize>(k: &[u64; N], out: &mut [i8]) {
+    let windows = comb_digits(N) - 1;
+    let mask = (1u64 << COMB_BITS) - 1;
+    let mut carry = 0u8;
+    for (i, digit) in out.iter_mut().enumerate().take(windows) {
+        let pos = i * COMB_BITS;
+        let (limb, off) = (pos / 64, pos % 64);
+        let mut w = k[limb] >> off;
+        if off + COMB_BITS > 64 && limb + 1 < N {
+            w |= k[limb + 1] << (64 - off);
+        }
+        let v = (w & mask) as u8 + carry;
+        // v ≤ 16 stays; v ≥ 17 becomes v − 32 with a carry out.
+        carry = (v + 15) >> COMB_BITS;
+        *digit = (v as i8) - ((carry << COMB_BITS) as i8);
+    }
+    out[windows] = carry as i8;
 }
 
 /// Width-w NAF of a public scalar, least significant digit first. Returns
@@ -226,22 +286,18 @@ mod tests {
 
     #[test]
     fn recoding_reconstructs() {
-        let k: [u64; 4] = [0x0123456789abcdef, 0xfedcba9876543210, 0x8888888888888888, 0xffffffffffffffff];
-        let mut d = [0i8; 65];
-        recode_signed4(&k, &mut d);
-        assert!(d.iter().all(|&x| (-8..=8).contains(&x)));
-        // Σ dᵢ·16^i, in i128 chunks of 16 digits (64 bits) with a running carry.
-        let mut carry: i128 = 0;
-        for limb in 0..4 {
-            let mut acc: i128 = carry;
-            for i in 0..16 {
-                acc += (d[limb * 16 + i] as i128) << (4 * i);
+        for k in [[0x0123456789abcdef, 0xfedcba9876543210], [u64::MAX; 2], [0x8421084210842108, 0x1084210842108421]] {
+            let mut d = [0i8; MAX_DIGITS];
+            let n = comb_digits(2);
+            recode_signed::<2>(&k, &mut d[..n]);
+            assert!(d.iter().all(|&x| (-16..=16).contains(&x)));
+            // Σ dᵢ·32^i from the top digit down, modulo 2^128 (the value fits).
+            let mut acc: i128 = 0;
+            for &x in d[..n].iter().rev() {
+                acc = acc.wrapping_mul(32).wrapping_add(x as i128);
             }
-            assert_eq!(acc.rem_euclid(1 << 64) as u64, k[limb]);
-            carry = acc.div_euclid(1 << 64);
+            assert_eq!(acc as u128, (k[1] as u128) << 64 | k[0] as u128);
         }
-        // The digits past the last limb must cancel the running carry.
-        assert_eq!(carry + d[64] as i128, 0);
     }
 
     #[test]

@@ -74,6 +74,11 @@ impl<const N: usize, C: CurveParams<N>> Projective<N, C> {
         Projective { x: p.x, y: p.y, z: Fe::ONE }
     }
 
+    /// Builds a point from its coordinates.
+    pub(crate) fn from_parts(x: Fe<N, C::F>, y: Fe<N, C::F>, z: Fe<N, C::F>) -> Self {
+        Projective { x, y, z }
+    }
+
     /// Complete addition (RCB algorithm 1).
     pub(crate) fn add(&self, rhs: &Self) -> Self {
         let b3 = C::B3;
@@ -361,7 +366,27 @@ impl<const N: usize, C: CurveParams<N>> Jacobian<N, C> {
         Jacobian { x: x3, y: y3, z: z3 }
     }
 
+    /// P + Q with Q affine by madd-2007-bl **without** special cases:
+    /// constant-time, and correct only when P ≠ O, P ≠ ±Q. The caller
+    /// guarantees that (see `mul::safe_rows`).
+    pub(crate) fn add_affine_incomplete(&self, rhs: &Affine<N, C>) -> Self {
+        let z1z1 = self.z.square();
+        let u2 = rhs.x.mul(&z1z1);
+        let s2 = rhs.y.mul(&self.z).mul(&z1z1);
+        let h = u2.sub(&self.x);
+        let r = s2.sub(&self.y).double();
+        let hh = h.square();
+        let i = hh.double().double();
+        let j = h.mul(&i);
+        let v = self.x.mul(&i);
+        let x3 = r.square().sub(&j).sub(&v.double());
+        let y3 = r.mul(&v.sub(&x3)).sub(&self.y.mul(&j).double());
+        let z3 = self.z.add(&h).square().sub(&z1z1).sub(&hh);
+        Jacobian { x: x3, y: y3, z: z3 }
+    }
+
     /// The affine point, or `None` at infinity.
+    #[cfg(test)]
     pub(crate) fn to_affine(&self) -> Option<Affine<N, C>> {
         if self.is_identity() {
             return None;
@@ -369,5 +394,29 @@ impl<const N: usize, C: CurveParams<N>> Jacobian<N, C> {
         let zi = self.z.invert();
         let zi2 = zi.square();
         Some(Affine { x: self.x.mul(&zi2), y: self.y.mul(&zi2).mul(&zi) })
+    }
+
+    /// The same point in homogeneous coordinates: (X·Z : Y : Z³).
+    pub(crate) fn to_projective(&self) -> Projective<N, C> {
+        let zz = self.z.square();
+        Projective::from_parts(self.x.mul(&self.z), self.y, zz.mul(&self.z))
+    }
+}
+
+impl<const N: usize, C: CurveParams<N>> ConditionallySelectable for Jacobian<N, C> {
+    fn conditional_select(a: &Self, b: &Self, choice: Choice) -> Self {
+        Jacobian {
+            x: Fe::conditional_select(&a.x, &b.x, choice),
+            y: Fe::conditional_select(&a.y, &b.y, choice),
+            z: Fe::conditional_select(&a.z, &b.z, choice),
+        }
+    }
+}
+
+impl<const N: usize, C: CurveParams<N>> zeroize::Zeroize for Jacobian<N, C> {
+    fn zeroize(&mut self) {
+        self.x.zeroize();
+        self.y.zeroize();
+        self.z.zeroize();
     }
 }

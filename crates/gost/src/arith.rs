@@ -82,6 +82,7 @@ pub(crate) const fn is_zero_vartime<const N: usize>(a: &[u64; N]) -> bool {
 
 /// Parses a big-endian hexadecimal constant into limbs. Panics (at compile
 /// time, where it is used) on a bad digit or an overlong string.
+#[allow(clippy::panic, reason = "only evaluated in const context: a bad literal fails the build")]
 pub(crate) const fn from_hex<const N: usize>(hex: &str) -> [u64; N] {
     let bytes = hex.as_bytes();
     let mut out = [0u64; N];
@@ -180,7 +181,13 @@ mod tests {
 
     #[test]
     fn neg_inv_is_inverse() {
-        for m in [1u64, 3, 0xfffffffffffffd97, 0x8000000000000c99 | 1, 12345678901] {
+        for m in [
+            1u64,
+            3,
+            0xfffffffffffffd97,
+            0x8000000000000c99 | 1,
+            12345678901,
+        ] {
             assert_eq!(m.wrapping_mul(neg_inv64(m)), u64::MAX, "m = {m}");
         }
     }

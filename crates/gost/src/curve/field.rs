@@ -6,17 +6,26 @@
 //!   with `2^(64N) ≡ c`, which costs a handful of multiplications;
 //! * Montgomery (CIOS) for every other modulus, elements kept as `a·R mod p`.
 //!
-//! All operations are constant-time in the values of the elements. Results
-//! are always fully reduced, so equality is limb equality.
+//! All operations are constant-time in the values of the elements.
+//! Montgomery elements are always fully reduced. Pseudo-Mersenne elements
+//! are kept *partially* reduced, anywhere in `[0, 2^(64N))`: additions and
+//! products then fold their overflow with `2^(64N) ≡ c` and skip the
+//! comparison with P. [`Fe::to_canonical`] and the equality tests reduce
+//! fully.
 
 use core::marker::PhantomData;
 
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
-use crate::arith::{adc, add_n, from_be_bytes, is_zero_vartime, lt_vartime, mac, neg_inv64, pow2_mod, select_n, sub_n, to_be_bytes};
+use crate::arith::{
+    adc, add_n, from_be_bytes, is_zero_vartime, lt_vartime, mac, neg_inv64, pow2_mod, select_n,
+    sub_n, to_be_bytes,
+};
 
 /// A prime modulus and how to reduce by it.
-pub(crate) trait FieldParams<const N: usize>: 'static + Copy + Default + Send + Sync {
+pub(crate) trait FieldParams<const N: usize>:
+    'static + Copy + Default + Send + Sync
+{
     /// The modulus, little-endian limbs.
     const P: [u64; N];
     /// `c` when `P = 2^(64N) − c` is pseudo-Mersenne (then `c < 2^32`), else 0
@@ -54,7 +63,10 @@ impl<const N: usize, F: FieldParams<N>> Fe<N, F> {
     pub(crate) const ONE: Self = Self::from_canonical_const(&small(1));
 
     const fn from_raw(limbs: [u64; N]) -> Self {
-        Fe { limbs, _f: PhantomData }
+        Fe {
+            limbs,
+            _f: PhantomData,
+        }
     }
 
     /// Converts a fully reduced integer to an element (usable in `const`).
@@ -106,8 +118,14 @@ impl<const N: usize, F: FieldParams<N>> Fe<N, F> {
     }
 
     /// The fully reduced integer value.
-    pub(crate) fn to_canonical(&self) -> [u64; N] {
-        if F::PM_C != 0 { self.limbs } else { mont_mul::<N, F>(&self.limbs, &small(1)) }
+    pub(crate) fn to_canonical(self) -> [u64; N] {
+        if F::PM_C != 0 {
+            // limbs < 2^(64N) = P + c < 2P: at most one subtraction.
+            let (d, borrow) = sub_n(&self.limbs, &F::P);
+            select_n(&d, &self.limbs, borrow.wrapping_neg())
+        } else {
+            mont_mul::<N, F>(&self.limbs, &small(1))
+        }
     }
 
     /// Writes the value as `8·N` big-endian bytes.
@@ -119,6 +137,13 @@ impl<const N: usize, F: FieldParams<N>> Fe<N, F> {
     #[inline]
     pub(crate) const fn add(&self, rhs: &Self) -> Self {
         let (s, carry) = add_n(&self.limbs, &rhs.limbs);
+        if F::PM_C != 0 {
+            // s + carry·2^(64N) ≡ s + carry·c; a second wrap leaves s < c,
+            // so the last fold cannot carry.
+            let (mut s, carry2) = add_n(&s, &small(carry * F::PM_C));
+            s[0] += carry2 * F::PM_C;
+            return Self::from_raw(s);
+        }
         let (d, borrow) = sub_n(&s, &F::P);
         // Take s − P if the sum overflowed or is at least P.
         let take_d = carry | (borrow ^ 1);
@@ -135,6 +160,13 @@ impl<const N: usize, F: FieldParams<N>> Fe<N, F> {
     #[inline]
     pub(crate) fn sub(&self, rhs: &Self) -> Self {
         let (d, borrow) = sub_n(&self.limbs, &rhs.limbs);
+        if F::PM_C != 0 {
+            // d − borrow·2^(64N) ≡ d − borrow·c; a second wrap leaves
+            // d ≥ 2^(64N) − c, so the last step cannot borrow.
+            let (mut d, borrow2) = sub_n(&d, &small(borrow * F::PM_C));
+            d[0] -= borrow2 * F::PM_C;
+            return Self::from_raw(d);
+        }
         let masked = select_n(&[0; N], &F::P, borrow.wrapping_neg());
         Self::from_raw(add_n(&d, &masked).0)
     }
@@ -278,12 +310,12 @@ impl<const N: usize, F: FieldParams<N>> Fe<N, F> {
 
     /// Variable-time equality (public data only).
     pub(crate) fn eq_vartime(&self, rhs: &Self) -> bool {
-        self.limbs == rhs.limbs
+        self.to_canonical() == rhs.to_canonical()
     }
 
     /// Variable-time zero test (public data only).
     pub(crate) fn is_zero_vartime(&self) -> bool {
-        self.limbs.iter().all(|&l| l == 0)
+        self.to_canonical().iter().all(|&l| l == 0)
     }
 }
 
@@ -295,9 +327,10 @@ impl<const N: usize, F: FieldParams<N>> Default for Fe<N, F> {
 
 impl<const N: usize, F: FieldParams<N>> ConstantTimeEq for Fe<N, F> {
     fn ct_eq(&self, other: &Self) -> Choice {
+        let (a, b) = (self.to_canonical(), other.to_canonical());
         let mut acc = 0u64;
         for i in 0..N {
-            acc |= self.limbs[i] ^ other.limbs[i];
+            acc |= a[i] ^ b[i];
         }
         acc.ct_eq(&0)
     }
@@ -419,13 +452,8 @@ fn pm_reduce<const N: usize, F: FieldParams<N>>(mut lo: [u64; N], hi: [u64; N]) 
     for limb in lo.iter_mut().skip(1) {
         (*limb, carry2) = adc(*limb, 0, carry2);
     }
-    // A final wrap leaves a small value; add c once more.
-    let (l0, mut carry3) = adc(lo[0], carry2 * c, 0);
-    lo[0] = l0;
-    for limb in lo.iter_mut().skip(1) {
-        (*limb, carry3) = adc(*limb, 0, carry3);
-    }
-    // Now lo < 2^(64N); subtract P once if needed.
-    let (d, borrow) = sub_n(&lo, &F::P);
-    select_n(&d, &lo, borrow.wrapping_neg())
+    // A final wrap leaves a value below c·c; adding c cannot carry. The
+    // result stays partially reduced (below 2^(64N)).
+    lo[0] += carry2 * c;
+    lo
 }

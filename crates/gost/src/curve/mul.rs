@@ -78,7 +78,10 @@ impl<const N: usize, C: CurveParams<N>> Tables<N, C> {
             odd.push(m);
             m = m.add(&g2);
         }
-        Tables { comb, g_odd: Projective::batch_to_affine(&odd) }
+        Tables {
+            comb,
+            g_odd: Projective::batch_to_affine(&odd),
+        }
     }
 }
 
@@ -100,7 +103,10 @@ fn safe_rows<const N: usize, C: CurveParams<N>>() -> usize {
 /// Selects ±row[|d| − 1] in constant time (row[0] when d = 0; the caller
 /// discards that), returning the point and whether d ≠ 0.
 #[inline(always)]
-fn lookup<const N: usize, C: CurveParams<N>>(row: &[Affine<N, C>; COMB_ENTRIES], d: i8) -> (Affine<N, C>, Choice) {
+fn lookup<const N: usize, C: CurveParams<N>>(
+    row: &[Affine<N, C>; COMB_ENTRIES],
+    d: i8,
+) -> (Affine<N, C>, Choice) {
     let sign = (d >> 7) as u8 & 1;
     let abs = ((d as i16 ^ (d as i16 >> 15)) - (d as i16 >> 15)) as u8;
     let mut pt = row[0];
@@ -132,7 +138,11 @@ pub(crate) fn mul_base<const N: usize, C: CurveParams<N>>(k: &[u64; N]) -> Proje
         acc = Jacobian::conditional_select(&acc, &next, nonzero);
         acc_is_identity &= !nonzero;
     }
-    let mut out = Projective::conditional_select(&acc.to_projective(), &Projective::identity(), acc_is_identity);
+    let mut out = Projective::conditional_select(
+        &acc.to_projective(),
+        &Projective::identity(),
+        acc_is_identity,
+    );
     for (row, &d) in tables.comb[safe..count].iter().zip(&digits[safe..count]) {
         let (pt, nonzero) = lookup(row, d);
         let sum = out.add_affine(&pt);
@@ -263,7 +273,10 @@ pub(crate) fn mul_double_vartime<const N: usize, C: CurveParams<N>>(
 }
 
 /// k·P for public k and P (variable time).
-pub(crate) fn mul_vartime<const N: usize, C: CurveParams<N>>(k: &[u64; N], p: &Affine<N, C>) -> Jacobian<N, C> {
+pub(crate) fn mul_vartime<const N: usize, C: CurveParams<N>>(
+    k: &[u64; N],
+    p: &Affine<N, C>,
+) -> Jacobian<N, C> {
     let p_odd = odd_multiples(p);
     let mut naf = [0i8; MAX_NAF];
     let len = wnaf(k, Q_WINDOW, &mut naf);
@@ -286,7 +299,11 @@ mod tests {
 
     #[test]
     fn recoding_reconstructs() {
-        for k in [[0x0123456789abcdef, 0xfedcba9876543210], [u64::MAX; 2], [0x8421084210842108, 0x1084210842108421]] {
+        for k in [
+            [0x0123456789abcdef, 0xfedcba9876543210],
+            [u64::MAX; 2],
+            [0x8421084210842108, 0x1084210842108421],
+        ] {
             let mut d = [0i8; MAX_DIGITS];
             let n = comb_digits(2);
             recode_signed::<2>(&k, &mut d[..n]);

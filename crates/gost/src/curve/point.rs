@@ -36,7 +36,10 @@ impl<const N: usize, C: CurveParams<N>> Affine<N, C> {
 
     /// −P.
     pub(crate) fn neg(&self) -> Self {
-        Affine { x: self.x, y: self.y.neg() }
+        Affine {
+            x: self.x,
+            y: self.y.neg(),
+        }
     }
 }
 
@@ -52,7 +55,11 @@ impl<const N: usize, C: CurveParams<N>> ConditionallySelectable for Affine<N, C>
 /// `a·v`, specialised for a = −3.
 #[inline(always)]
 fn mul_a<const N: usize, C: CurveParams<N>>(v: &Fe<N, C::F>) -> Fe<N, C::F> {
-    if C::A_IS_MINUS_3 { v.double().add(v).neg() } else { v.mul(&C::A) }
+    if C::A_IS_MINUS_3 {
+        v.double().add(v).neg()
+    } else {
+        v.mul(&C::A)
+    }
 }
 
 /// A point in homogeneous projective coordinates; Z = 0 is infinity.
@@ -66,12 +73,20 @@ pub(crate) struct Projective<const N: usize, C: CurveParams<N>> {
 impl<const N: usize, C: CurveParams<N>> Projective<N, C> {
     /// The point at infinity (0:1:0).
     pub(crate) fn identity() -> Self {
-        Projective { x: Fe::ZERO, y: Fe::ONE, z: Fe::ZERO }
+        Projective {
+            x: Fe::ZERO,
+            y: Fe::ONE,
+            z: Fe::ZERO,
+        }
     }
 
     /// Lifts an affine point.
     pub(crate) fn from_affine(p: &Affine<N, C>) -> Self {
-        Projective { x: p.x, y: p.y, z: Fe::ONE }
+        Projective {
+            x: p.x,
+            y: p.y,
+            z: Fe::ONE,
+        }
     }
 
     /// Builds a point from its coordinates.
@@ -124,7 +139,11 @@ impl<const N: usize, C: CurveParams<N>> Projective<N, C> {
         t0 = t3.mul(&t1);
         z3 = t5.mul(&z3);
         z3 = z3.add(&t0);
-        Projective { x: x3, y: y3, z: z3 }
+        Projective {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
     }
 
     /// Complete mixed addition with an affine point (RCB algorithm 2).
@@ -165,7 +184,11 @@ impl<const N: usize, C: CurveParams<N>> Projective<N, C> {
         t0 = t3.mul(&t1);
         z3 = t5.mul(&z3);
         z3 = z3.add(&t0);
-        Projective { x: x3, y: y3, z: z3 }
+        Projective {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
     }
 
     /// Complete doubling (RCB algorithm 3).
@@ -203,17 +226,24 @@ impl<const N: usize, C: CurveParams<N>> Projective<N, C> {
         z3 = t2.mul(&t1);
         z3 = z3.double();
         z3 = z3.double();
-        Projective { x: x3, y: y3, z: z3 }
+        Projective {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
     }
 
     /// The affine x-coordinate, or `None` at infinity. Constant-time in the
     /// point except for the infinity test's result.
-    pub(crate) fn to_affine(&self) -> Option<Affine<N, C>> {
+    pub(crate) fn to_affine(self) -> Option<Affine<N, C>> {
         if bool::from(self.z.is_zero()) {
             return None;
         }
         let zi = self.z.invert();
-        Some(Affine { x: self.x.mul(&zi), y: self.y.mul(&zi) })
+        Some(Affine {
+            x: self.x.mul(&zi),
+            y: self.y.mul(&zi),
+        })
     }
 
     /// Converts many points to affine with one inversion (Montgomery's trick).
@@ -230,7 +260,10 @@ impl<const N: usize, C: CurveParams<N>> Projective<N, C> {
         for (i, p) in points.iter().enumerate().rev() {
             let zi = inv.mul(&prefix[i]);
             inv = inv.mul(&p.z);
-            out[i] = Affine { x: p.x.mul(&zi), y: p.y.mul(&zi) };
+            out[i] = Affine {
+                x: p.x.mul(&zi),
+                y: p.y.mul(&zi),
+            };
         }
         out
     }
@@ -266,12 +299,20 @@ pub(crate) struct Jacobian<const N: usize, C: CurveParams<N>> {
 impl<const N: usize, C: CurveParams<N>> Jacobian<N, C> {
     /// The point at infinity.
     pub(crate) fn identity() -> Self {
-        Jacobian { x: Fe::ONE, y: Fe::ONE, z: Fe::ZERO }
+        Jacobian {
+            x: Fe::ONE,
+            y: Fe::ONE,
+            z: Fe::ZERO,
+        }
     }
 
     /// Lifts an affine point.
     pub(crate) fn from_affine(p: &Affine<N, C>) -> Self {
-        Jacobian { x: p.x, y: p.y, z: Fe::ONE }
+        Jacobian {
+            x: p.x,
+            y: p.y,
+            z: Fe::ONE,
+        }
     }
 
     /// Whether this is the point at infinity.
@@ -281,7 +322,11 @@ impl<const N: usize, C: CurveParams<N>> Jacobian<N, C> {
 
     /// −P.
     pub(crate) fn neg(&self) -> Self {
-        Jacobian { x: self.x, y: self.y.neg(), z: self.z }
+        Jacobian {
+            x: self.x,
+            y: self.y.neg(),
+            z: self.z,
+        }
     }
 
     /// 2P (dbl-2001-b for a = −3, dbl-2007-bl otherwise).
@@ -299,8 +344,14 @@ impl<const N: usize, C: CurveParams<N>> Jacobian<N, C> {
             let x3 = alpha.square().sub(&beta4.double());
             let z3 = self.y.add(&self.z).square().sub(&gamma).sub(&delta);
             let gamma2 = gamma.square();
-            let y3 = alpha.mul(&beta4.sub(&x3)).sub(&gamma2.double().double().double());
-            Jacobian { x: x3, y: y3, z: z3 }
+            let y3 = alpha
+                .mul(&beta4.sub(&x3))
+                .sub(&gamma2.double().double().double());
+            Jacobian {
+                x: x3,
+                y: y3,
+                z: z3,
+            }
         } else {
             let xx = self.x.square();
             let yy = self.y.square();
@@ -332,7 +383,11 @@ impl<const N: usize, C: CurveParams<N>> Jacobian<N, C> {
         let h = u2.sub(&u1);
         let r = s2.sub(&s1).double();
         if h.is_zero_vartime() {
-            return if r.is_zero_vartime() { self.double() } else { Self::identity() };
+            return if r.is_zero_vartime() {
+                self.double()
+            } else {
+                Self::identity()
+            };
         }
         let i = h.double().square();
         let j = h.mul(&i);
@@ -340,7 +395,11 @@ impl<const N: usize, C: CurveParams<N>> Jacobian<N, C> {
         let x3 = r.square().sub(&j).sub(&v.double());
         let y3 = r.mul(&v.sub(&x3)).sub(&s1.mul(&j).double());
         let z3 = self.z.add(&rhs.z).square().sub(&z1z1).sub(&z2z2).mul(&h);
-        Jacobian { x: x3, y: y3, z: z3 }
+        Jacobian {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
     }
 
     /// P + Q with Q affine (madd-2007-bl), handling every special case.
@@ -354,7 +413,11 @@ impl<const N: usize, C: CurveParams<N>> Jacobian<N, C> {
         let h = u2.sub(&self.x);
         let r = s2.sub(&self.y).double();
         if h.is_zero_vartime() {
-            return if r.is_zero_vartime() { self.double() } else { Self::identity() };
+            return if r.is_zero_vartime() {
+                self.double()
+            } else {
+                Self::identity()
+            };
         }
         let hh = h.square();
         let i = hh.double().double();
@@ -363,7 +426,11 @@ impl<const N: usize, C: CurveParams<N>> Jacobian<N, C> {
         let x3 = r.square().sub(&j).sub(&v.double());
         let y3 = r.mul(&v.sub(&x3)).sub(&self.y.mul(&j).double());
         let z3 = self.z.add(&h).square().sub(&z1z1).sub(&hh);
-        Jacobian { x: x3, y: y3, z: z3 }
+        Jacobian {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
     }
 
     /// P + Q with Q affine by madd-2007-bl **without** special cases:
@@ -382,22 +449,29 @@ impl<const N: usize, C: CurveParams<N>> Jacobian<N, C> {
         let x3 = r.square().sub(&j).sub(&v.double());
         let y3 = r.mul(&v.sub(&x3)).sub(&self.y.mul(&j).double());
         let z3 = self.z.add(&h).square().sub(&z1z1).sub(&hh);
-        Jacobian { x: x3, y: y3, z: z3 }
+        Jacobian {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
     }
 
     /// The affine point, or `None` at infinity.
     #[cfg(test)]
-    pub(crate) fn to_affine(&self) -> Option<Affine<N, C>> {
+    pub(crate) fn to_affine(self) -> Option<Affine<N, C>> {
         if self.is_identity() {
             return None;
         }
         let zi = self.z.invert();
         let zi2 = zi.square();
-        Some(Affine { x: self.x.mul(&zi2), y: self.y.mul(&zi2).mul(&zi) })
+        Some(Affine {
+            x: self.x.mul(&zi2),
+            y: self.y.mul(&zi2).mul(&zi),
+        })
     }
 
     /// The same point in homogeneous coordinates: (X·Z : Y : Z³).
-    pub(crate) fn to_projective(&self) -> Projective<N, C> {
+    pub(crate) fn to_projective(self) -> Projective<N, C> {
         let zz = self.z.square();
         Projective::from_parts(self.x.mul(&self.z), self.y, zz.mul(&self.z))
     }

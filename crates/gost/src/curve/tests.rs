@@ -6,6 +6,7 @@
 
 use num_bigint::BigUint;
 use proptest::prelude::*;
+use subtle::ConstantTimeEq;
 
 use super::constants::*;
 use super::field::{Fe, FieldParams};
@@ -44,6 +45,25 @@ fn check_field<const N: usize, F: FieldParams<N>>(a: [u64; N], b: [u64; N]) {
         } else {
             assert_eq!(big(&inv.mul(&x).to_canonical()), BigUint::from(1u8));
         }
+    }
+    // Operations on a result that may be only partially reduced (for a
+    // pseudo-Mersenne field, x + y can land in [p, 2^(64N))).
+    let z = x.add(&y);
+    let zb = (&ab + &bb) % &p;
+    assert_eq!(big(&z.mul(&y).to_canonical()), (&zb * &bb) % &p);
+    assert_eq!(big(&z.square().to_canonical()), (&zb * &zb) % &p);
+    assert_eq!(big(&z.sub(&x).to_canonical()), bb);
+    assert_eq!(big(&x.sub(&z).to_canonical()), (&p - &bb) % &p);
+    assert_eq!(big(&z.add(&z).to_canonical()), (&zb + &zb) % &p);
+    assert_eq!(big(&z.neg().to_canonical()), (&p - &zb) % &p);
+    assert!(z.eq_vartime(&y.add(&x)));
+    assert_eq!(
+        bool::from(z.ct_eq(&Fe::from_uint_reduced(&limbs(&zb)))),
+        true
+    );
+    assert_eq!(z.is_zero_vartime(), zb == BigUint::from(0u8));
+    if zb != BigUint::from(0u8) {
+        assert_eq!(big(&z.invert().mul(&z).to_canonical()), BigUint::from(1u8));
     }
     // Wide reduction: (a·2^(64N) + b) mod p.
     let w = Fe::<N, F>::from_wide_reduced(&a, &b);
@@ -154,7 +174,10 @@ fn check_curve<const N: usize, C: CurveParams<N>>() {
     let d3 = gp.add_affine(&g).to_affine().unwrap();
     assert!(d1.x.eq_vartime(&d2.x) && d1.x.eq_vartime(&d3.x) && d1.y.eq_vartime(&d3.y));
     assert!(gp.add_affine(&g.neg()).to_affine().is_none());
-    let o = Projective::<N, C>::identity().add_affine(&g).to_affine().unwrap();
+    let o = Projective::<N, C>::identity()
+        .add_affine(&g)
+        .to_affine()
+        .unwrap();
     assert!(o.x.eq_vartime(&g.x));
 }
 

@@ -82,7 +82,10 @@ pub(crate) const fn is_zero_vartime<const N: usize>(a: &[u64; N]) -> bool {
 
 /// Parses a big-endian hexadecimal constant into limbs. Panics (at compile
 /// time, where it is used) on a bad digit or an overlong string.
-#[allow(clippy::panic, reason = "only evaluated in const context: a bad literal fails the build")]
+#[allow(
+    clippy::panic,
+    reason = "only evaluated in const context: a bad literal fails the build"
+)]
 pub(crate) const fn from_hex<const N: usize>(hex: &str) -> [u64; N] {
     let bytes = hex.as_bytes();
     let mut out = [0u64; N];

@@ -83,4 +83,9 @@ pub enum Error {
     /// is not the one the private key derives.
     #[error("public key does not match the private key")]
     PublicKeyMismatch,
+    /// A key-derivation function was called with parameters outside its
+    /// domain: zero PBKDF2 iterations, an empty or over-long output, a
+    /// KDF_TREE counter length other than 1..=4 bytes.
+    #[error("invalid key-derivation parameters: {0}")]
+    KdfParameter(crate::kdf::KdfParam),
 }

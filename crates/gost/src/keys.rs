@@ -35,7 +35,10 @@ impl SigningKey {
     pub fn from_bytes(params: ParamSet, d: &[u8]) -> Result<Self, Error> {
         let len = params.field_bytes();
         if d.len() != len {
-            return Err(Error::Length { expected: len, actual: d.len() });
+            return Err(Error::Length {
+                expected: len,
+                actual: d.len(),
+            });
         }
         if !curve::ops(params).scalar_in_range(d) {
             return Err(Error::PrivateKeyRange);
@@ -73,7 +76,11 @@ impl SigningKey {
     /// The matching public key Q = d·G.
     pub fn verifying_key(&self) -> VerifyingKey {
         let len = self.params.field_bytes();
-        let mut vk = VerifyingKey { params: self.params, x: [0; 64], y: [0; 64] };
+        let mut vk = VerifyingKey {
+            params: self.params,
+            x: [0; 64],
+            y: [0; 64],
+        };
         curve::ops(self.params).public_key(self.scalar(), &mut vk.x[..len], &mut vk.y[..len]);
         vk
     }
@@ -92,7 +99,11 @@ impl SigningKey {
     /// Signs a digest with caller-supplied extra entropy mixed into the nonce
     /// derivation. With the same entropy the signature is the same, which is
     /// what tests want; production code calls [`SigningKey::sign_digest`].
-    pub fn sign_digest_with_entropy(&self, digest: &[u8], entropy: &[u8]) -> Result<Signature, Error> {
+    pub fn sign_digest_with_entropy(
+        &self,
+        digest: &[u8],
+        entropy: &[u8],
+    ) -> Result<Signature, Error> {
         self.check_digest(digest)?;
         let len = self.params.field_bytes();
         let key_le = self.to_le_bytes();
@@ -102,7 +113,13 @@ impl SigningKey {
             for (block, chunk) in wide[..2 * len].chunks_mut(64).enumerate() {
                 let mac = Zeroizing::new(crate::mac::hmac_streebog512(
                     &key_le,
-                    &[b"podpis-gost nonce", &counter.to_be_bytes(), &[block as u8], digest, entropy],
+                    &[
+                        b"podpis-gost nonce",
+                        &counter.to_be_bytes(),
+                        &[block as u8],
+                        digest,
+                        entropy,
+                    ],
                 ));
                 chunk.copy_from_slice(&mac[..chunk.len()]);
             }
@@ -143,7 +160,10 @@ impl SigningKey {
     fn check_digest(&self, digest: &[u8]) -> Result<(), Error> {
         let len = self.params.field_bytes();
         if digest.len() != len {
-            return Err(Error::Length { expected: len, actual: digest.len() });
+            return Err(Error::Length {
+                expected: len,
+                actual: digest.len(),
+            });
         }
         Ok(())
     }
@@ -155,7 +175,10 @@ impl SigningKey {
 
 impl core::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("SigningKey").field("params", &self.params).field("d", &"<redacted>").finish()
+        f.debug_struct("SigningKey")
+            .field("params", &self.params)
+            .field("d", &"<redacted>")
+            .finish()
     }
 }
 
@@ -176,7 +199,10 @@ impl VerifyingKey {
         let len = params.field_bytes();
         for c in [x, y] {
             if c.len() != len {
-                return Err(Error::Length { expected: len, actual: c.len() });
+                return Err(Error::Length {
+                    expected: len,
+                    actual: c.len(),
+                });
             }
         }
         // (0, 0) is the customary encoding of the point at infinity.
@@ -184,7 +210,11 @@ impl VerifyingKey {
             return Err(Error::PublicKeyInfinity);
         }
         curve::ops(params).validate_public(x, y)?;
-        let mut vk = VerifyingKey { params, x: [0; 64], y: [0; 64] };
+        let mut vk = VerifyingKey {
+            params,
+            x: [0; 64],
+            y: [0; 64],
+        };
         vk.x[..len].copy_from_slice(x);
         vk.y[..len].copy_from_slice(y);
         Ok(vk)
@@ -195,7 +225,10 @@ impl VerifyingKey {
     pub fn from_le_bytes(params: ParamSet, xy: &[u8]) -> Result<Self, Error> {
         let len = params.field_bytes();
         if xy.len() != 2 * len {
-            return Err(Error::Length { expected: 2 * len, actual: xy.len() });
+            return Err(Error::Length {
+                expected: 2 * len,
+                actual: xy.len(),
+            });
         }
         let mut x = xy[..len].to_vec();
         let mut y = xy[len..].to_vec();
@@ -231,10 +264,16 @@ impl VerifyingKey {
     pub fn verify_digest(&self, digest: &[u8], signature: &Signature) -> Result<(), Error> {
         let len = self.params.field_bytes();
         if digest.len() != len {
-            return Err(Error::Length { expected: len, actual: digest.len() });
+            return Err(Error::Length {
+                expected: len,
+                actual: digest.len(),
+            });
         }
         if signature.scalar_len() != len {
-            return Err(Error::Length { expected: 2 * len, actual: 2 * signature.scalar_len() });
+            return Err(Error::Length {
+                expected: 2 * len,
+                actual: 2 * signature.scalar_len(),
+            });
         }
         curve::ops(self.params).verify(self.x(), self.y(), digest, signature.r(), signature.s())
     }

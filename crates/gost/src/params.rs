@@ -175,7 +175,9 @@ impl ParamSet {
 
     /// Parses a label as [`ParamSet::label`] prints it (case-insensitive).
     pub fn from_label(label: &str) -> Option<ParamSet> {
-        ParamSet::ALL.into_iter().find(|p| p.label().eq_ignore_ascii_case(label))
+        ParamSet::ALL
+            .into_iter()
+            .find(|p| p.label().eq_ignore_ascii_case(label))
     }
 
     /// The standard name of the parameter set, e.g.

@@ -24,9 +24,16 @@ impl Signature {
     pub fn from_scalars(r: &[u8], s: &[u8]) -> Result<Self, Error> {
         let len = r.len();
         if (len != 32 && len != 64) || s.len() != len {
-            return Err(Error::Length { expected: if len == 64 { 64 } else { 32 }, actual: s.len().max(len) });
+            return Err(Error::Length {
+                expected: if len == 64 { 64 } else { 32 },
+                actual: s.len().max(len),
+            });
         }
-        let mut sig = Signature { r: [0; 64], s: [0; 64], len };
+        let mut sig = Signature {
+            r: [0; 64],
+            s: [0; 64],
+            len,
+        };
         sig.r[..len].copy_from_slice(r);
         sig.s[..len].copy_from_slice(s);
         Ok(sig)
@@ -40,7 +47,10 @@ impl Signature {
                 let half = bytes.len() / 2;
                 Signature::from_scalars(&bytes[half..], &bytes[..half])
             }
-            actual => Err(Error::Length { expected: if actual > 64 { 128 } else { 64 }, actual }),
+            actual => Err(Error::Length {
+                expected: if actual > 64 { 128 } else { 64 },
+                actual,
+            }),
         }
     }
 

@@ -99,9 +99,15 @@ fn rejects_out_of_range_r_and_s() {
     let ones = vec![0xffu8; 32];
     for bad in [&zero, &q, &q_plus, &ones] {
         let s_bad = Signature::from_scalars(sig.r(), bad).unwrap();
-        assert_eq!(vk.verify_digest(&digest, &s_bad), Err(Error::SignatureRange));
+        assert_eq!(
+            vk.verify_digest(&digest, &s_bad),
+            Err(Error::SignatureRange)
+        );
         let r_bad = Signature::from_scalars(bad, sig.s()).unwrap();
-        assert_eq!(vk.verify_digest(&digest, &r_bad), Err(Error::SignatureRange));
+        assert_eq!(
+            vk.verify_digest(&digest, &r_bad),
+            Err(Error::SignatureRange)
+        );
     }
     // r + q (≡ r) is rejected by the range check, not accepted modulo q.
     let _ = sig;
@@ -124,12 +130,21 @@ fn rejects_swapped_reversed_and_flipped_signatures() {
             let mut b = bytes.clone();
             b[bit / 8] ^= 1 << (bit % 8);
             let flipped = Signature::from_bytes(&b).unwrap();
-            assert!(vk.verify_digest(&digest, &flipped).is_err(), "{}: bit {bit} of signature", ex.params);
+            assert!(
+                vk.verify_digest(&digest, &flipped).is_err(),
+                "{}: bit {bit} of signature",
+                ex.params
+            );
         }
         for bit in 0..digest.len() * 8 {
             let mut d = digest.clone();
             d[bit / 8] ^= 1 << (bit % 8);
-            assert_eq!(vk.verify_digest(&d, &sig), Err(Error::SignatureInvalid), "{}: bit {bit} of digest", ex.params);
+            assert_eq!(
+                vk.verify_digest(&d, &sig),
+                Err(Error::SignatureInvalid),
+                "{}: bit {bit} of digest",
+                ex.params
+            );
         }
         // Flipping a bit of the public key gives an invalid key or a key the
         // signature does not verify under.
@@ -138,7 +153,11 @@ fn rejects_swapped_reversed_and_flipped_signatures() {
             let mut k = xy.clone();
             k[bit / 8] ^= 1 << (bit % 8);
             if let Ok(other) = VerifyingKey::from_le_bytes(ex.params, &k) {
-                assert!(other.verify_digest(&digest, &sig).is_err(), "{}: bit {bit} of key", ex.params);
+                assert!(
+                    other.verify_digest(&digest, &sig).is_err(),
+                    "{}: bit {bit} of key",
+                    ex.params
+                );
             }
         }
     }
@@ -147,16 +166,40 @@ fn rejects_swapped_reversed_and_flipped_signatures() {
 #[test]
 fn rejects_wrong_lengths() {
     let (vk, digest, sig) = example_key(&EXAMPLE_256);
-    assert!(matches!(vk.verify_digest(&digest[..31], &sig), Err(Error::Length { .. })));
-    assert!(matches!(vk.verify_digest(&[digest.clone(), digest.clone()].concat(), &sig), Err(Error::Length { .. })));
-    assert!(matches!(Signature::from_bytes(&[0u8; 63]), Err(Error::Length { .. })));
-    assert!(matches!(Signature::from_bytes(&[0u8; 65]), Err(Error::Length { .. })));
+    assert!(matches!(
+        vk.verify_digest(&digest[..31], &sig),
+        Err(Error::Length { .. })
+    ));
+    assert!(matches!(
+        vk.verify_digest(&[digest.clone(), digest.clone()].concat(), &sig),
+        Err(Error::Length { .. })
+    ));
+    assert!(matches!(
+        Signature::from_bytes(&[0u8; 63]),
+        Err(Error::Length { .. })
+    ));
+    assert!(matches!(
+        Signature::from_bytes(&[0u8; 65]),
+        Err(Error::Length { .. })
+    ));
     let sig512 = example_key(&EXAMPLE_512).2;
-    assert!(matches!(vk.verify_digest(&digest, &sig512), Err(Error::Length { .. })));
-    assert!(matches!(VerifyingKey::from_le_bytes(ParamSet::CryptoProA, &[1u8; 63]), Err(Error::Length { .. })));
-    assert!(matches!(SigningKey::from_bytes(ParamSet::CryptoProA, &[1u8; 31]), Err(Error::Length { .. })));
+    assert!(matches!(
+        vk.verify_digest(&digest, &sig512),
+        Err(Error::Length { .. })
+    ));
+    assert!(matches!(
+        VerifyingKey::from_le_bytes(ParamSet::CryptoProA, &[1u8; 63]),
+        Err(Error::Length { .. })
+    ));
+    assert!(matches!(
+        SigningKey::from_bytes(ParamSet::CryptoProA, &[1u8; 31]),
+        Err(Error::Length { .. })
+    ));
     let key = SigningKey::from_bytes(ParamSet::Test256, &unhex(EXAMPLE_256.d)).unwrap();
-    assert!(matches!(key.sign_digest(&[0u8; 64]), Err(Error::Length { .. })));
+    assert!(matches!(
+        key.sign_digest(&[0u8; 64]),
+        Err(Error::Length { .. })
+    ));
 }
 
 #[test]
@@ -167,13 +210,25 @@ fn rejects_bad_public_keys() {
     VerifyingKey::from_affine(p, &x, &y).unwrap(); // G itself
     let mut y_off = y.clone();
     y_off[31] ^= 1;
-    assert_eq!(VerifyingKey::from_affine(p, &x, &y_off), Err(Error::PublicKeyNotOnCurve));
+    assert_eq!(
+        VerifyingKey::from_affine(p, &x, &y_off),
+        Err(Error::PublicKeyNotOnCurve)
+    );
     // The point at infinity has no affine form; its customary encoding (0, 0).
-    assert_eq!(VerifyingKey::from_affine(p, &[0; 32], &[0; 32]), Err(Error::PublicKeyInfinity));
+    assert_eq!(
+        VerifyingKey::from_affine(p, &[0; 32], &[0; 32]),
+        Err(Error::PublicKeyInfinity)
+    );
     // A coordinate ≥ p.
     let p_hex = unhex("fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffd97");
-    assert_eq!(VerifyingKey::from_affine(p, &p_hex, &y), Err(Error::PublicKeyCoordinate));
-    assert_eq!(VerifyingKey::from_affine(p, &x, &[0xff; 32]), Err(Error::PublicKeyCoordinate));
+    assert_eq!(
+        VerifyingKey::from_affine(p, &p_hex, &y),
+        Err(Error::PublicKeyCoordinate)
+    );
+    assert_eq!(
+        VerifyingKey::from_affine(p, &x, &[0xff; 32]),
+        Err(Error::PublicKeyCoordinate)
+    );
 }
 
 /// Points on the cofactor-4 curves outside the prime-order subgroup, found
@@ -204,7 +259,11 @@ fn rejects_points_outside_the_subgroup() {
         ),
     ];
     for (p, x, y) in cases {
-        assert_eq!(VerifyingKey::from_affine(p, &unhex(x), &unhex(y)), Err(Error::PublicKeySubgroup), "{p}");
+        assert_eq!(
+            VerifyingKey::from_affine(p, &unhex(x), &unhex(y)),
+            Err(Error::PublicKeySubgroup),
+            "{p}"
+        );
     }
 }
 
@@ -212,11 +271,20 @@ fn rejects_points_outside_the_subgroup() {
 fn rejects_bad_private_keys() {
     for p in [ParamSet::CryptoProA, ParamSet::Tc26A512] {
         let n = p.field_bytes();
-        assert_eq!(SigningKey::from_bytes(p, &vec![0; n]).unwrap_err(), Error::PrivateKeyRange);
-        assert_eq!(SigningKey::from_bytes(p, &vec![0xff; n]).unwrap_err(), Error::PrivateKeyRange);
+        assert_eq!(
+            SigningKey::from_bytes(p, &vec![0; n]).unwrap_err(),
+            Error::PrivateKeyRange
+        );
+        assert_eq!(
+            SigningKey::from_bytes(p, &vec![0xff; n]).unwrap_err(),
+            Error::PrivateKeyRange
+        );
     }
     let q = unhex(Q_256);
-    assert_eq!(SigningKey::from_bytes(ParamSet::Test256, &q).unwrap_err(), Error::PrivateKeyRange);
+    assert_eq!(
+        SigningKey::from_bytes(ParamSet::Test256, &q).unwrap_err(),
+        Error::PrivateKeyRange
+    );
     let mut qm1 = q;
     qm1[31] -= 1;
     SigningKey::from_bytes(ParamSet::Test256, &qm1).unwrap();

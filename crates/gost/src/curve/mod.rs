@@ -1,13 +1,14 @@
 //! The elliptic curves of GOST R 34.10-2012 and the operations on them.
 //!
-//! Twelve production parameter sets name nine distinct curves, which run on
-//! five field implementations. Each curve is a zero-sized type implementing
+//! Twelve production parameter sets name seven distinct curves (nine with
+//! the two test curves), which run on seven field implementations. Each curve is a zero-sized type implementing
 //! [`CurveParams`]; the generic code in [`field`], [`point`] and [`mul`] is
 //! monomorphised for it, so constants are inlined and each curve gets its own
 //! specialised arithmetic. [`ops`] maps a [`ParamSet`] to its curve behind the
 //! byte-level [`CurveOps`] interface the key types use.
 
 mod constants;
+mod edwards;
 pub(crate) mod field;
 mod mul;
 mod point;
@@ -24,7 +25,9 @@ pub(crate) use mul::Tables;
 
 /// A short Weierstrass curve y² = x³ + a·x + b over `F` with a base point G
 /// of prime order q (the modulus of `S`).
-pub(crate) trait CurveParams<const N: usize>: 'static + Copy + Default + Send + Sync {
+pub(crate) trait CurveParams<const N: usize>:
+    'static + Copy + Default + Send + Sync
+{
     /// The base field.
     type F: FieldParams<N>;
     /// The scalar field, modulo the group order q.
@@ -75,7 +78,11 @@ impl<const N: usize, C: CurveParams<N>> Curve<N, C> {
     /// e = digest (little-endian) mod q, or 1 if that is zero.
     fn digest_scalar(digest: &[u8]) -> Scalar<N, C> {
         let e = Scalar::<N, C>::from_uint_reduced(&from_le_bytes::<N>(digest));
-        if e.is_zero_vartime() { Scalar::<N, C>::ONE } else { e }
+        if e.is_zero_vartime() {
+            Scalar::<N, C>::ONE
+        } else {
+            e
+        }
     }
 
     fn parse_point(x: &[u8], y: &[u8]) -> Result<Affine<N, C>, Error> {
@@ -211,11 +218,11 @@ pub(crate) fn ops(params: ParamSet) -> &'static dyn CurveOps {
         ParamSet::CryptoProC | ParamSet::CryptoProXchB | ParamSet::Tc26D256 => {
             &Curve::<4, CurveCryptoProC>(CurveCryptoProC)
         }
-        ParamSet::Tc26A256 => &Curve::<4, CurveTc26A256>(CurveTc26A256),
+        ParamSet::Tc26A256 => &edwards::EdwardsCurve::<4, CurveTc26A256>(CurveTc26A256),
         ParamSet::Test512 => &Curve::<8, CurveTest512>(CurveTest512),
         ParamSet::Tc26A512 => &Curve::<8, CurveTc26A512>(CurveTc26A512),
         ParamSet::Tc26B512 => &Curve::<8, CurveTc26B512>(CurveTc26B512),
-        ParamSet::Tc26C512 => &Curve::<8, CurveTc26C512>(CurveTc26C512),
+        ParamSet::Tc26C512 => &edwards::EdwardsCurve::<8, CurveTc26C512>(CurveTc26C512),
     }
 }
 

@@ -80,6 +80,12 @@ pub(crate) const fn is_zero_vartime<const N: usize>(a: &[u64; N]) -> bool {
     true
 }
 
+/// The bit length of an integer (0 for 0). Variable time: public values.
+pub(crate) fn bit_len<const N: usize>(v: &[u64; N]) -> usize {
+    let top = (0..N).rev().find(|&i| v[i] != 0).unwrap_or(0);
+    64 * top + (64 - v[top].leading_zeros() as usize)
+}
+
 /// Parses a big-endian hexadecimal constant into limbs. Panics (at compile
 /// time, where it is used) on a bad digit or an overlong string.
 #[allow(

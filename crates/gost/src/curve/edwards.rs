@@ -32,8 +32,6 @@
 //!   with the candidates for r in projective form, without one either.
 //! * Public-key validation keeps the Weierstrass on-curve check and runs the
 //!   q·Q = O subgroup check on the Edwards form.
-//! * Inversions use the safegcd algorithm of Bernstein and Yang ([`safegcd`]),
-//!   a constant-time variant for secrets and a variable-time one otherwise.
 //!
 //! The constants (d, s, t, the Edwards base point) are derived and checked by
 //! `crates/gost/tools/edwards_constants.py`; the unit tests below check them
@@ -46,6 +44,9 @@ use zeroize::Zeroize;
 
 use super::constants::{CurveTc26A256, CurveTc26C512};
 use super::field::{Fe, FieldParams};
+use super::mul::{
+    COMB_BITS, COMB_ENTRIES, G_WINDOW, MAX_DIGITS, MAX_NAF, comb_digits, recode_signed, wnaf,
+};
 use super::point::Affine;
 use super::{Base, Curve, CurveOps, CurveParams, Scalar};
 use crate::Error;
@@ -266,7 +267,7 @@ impl<const N: usize, C: EdwardsParams<N>> Ext<N, C> {
             prefix.push(acc);
             acc = acc.mul(&p.z);
         }
-        let mut inv = safegcd::invert_vartime(&acc);
+        let mut inv = acc.invert_vartime();
         let mut out = Vec::with_capacity(points.len());
         for (p, pre) in points.iter().zip(&prefix).rev() {
             let zi = inv.mul(pre);
@@ -346,16 +347,6 @@ impl<const N: usize, C: EdwardsParams<N>> Cached<N, C> {
 // ---------------------------------------------------------------------------
 // Tables and scalar multiplication
 
-/// Bits per comb digit.
-const COMB_BITS: usize = 5;
-/// Entries per comb row: the digit magnitudes 1..=2^(COMB_BITS−1).
-const COMB_ENTRIES: usize = 1 << (COMB_BITS - 1);
-/// Largest digit count: 5-bit windows over a 512-bit scalar, plus a carry.
-const MAX_DIGITS: usize = 512usize.div_ceil(COMB_BITS) + 1;
-/// Largest NAF length: bits of a 512-bit scalar, plus one.
-const MAX_NAF: usize = 513;
-/// NAF width for the fixed base G: 2^(w−2) precomputed odd multiples.
-const G_WINDOW: u32 = 8;
 /// Largest NAF width for a variable point.
 const MAX_Q_WINDOW: u32 = 6;
 
@@ -363,18 +354,6 @@ const MAX_Q_WINDOW: u32 = 6;
 /// 6 (16) for 512-bit ones, which minimises table plus loop additions.
 const fn q_window(n: usize) -> u32 {
     if n > 4 { 6 } else { 5 }
-}
-
-/// The bit length of a non-zero integer.
-fn bit_len<const N: usize>(v: &[u64; N]) -> usize {
-    let top = (0..N).rev().find(|&i| v[i] != 0).unwrap_or(0);
-    64 * top + (64 - v[top].leading_zeros() as usize)
-}
-
-/// Comb digits for scalars below q: 5-bit windows over q's bit length, plus
-/// the carry digit.
-fn comb_digits<const N: usize, C: CurveParams<N>>() -> usize {
-    bit_len(&C::S::P).div_ceil(COMB_BITS) + 1
 }
 
 /// Tables derived from the Edwards G, built once per curve on first use.
@@ -429,29 +408,6 @@ impl<const N: usize, C: EdwardsParams<N>> EdTables<N, C> {
             g_odd: Ext::batch_to_precomp(&odd),
         }
     }
-}
-
-/// Recodes k into signed base-32 digits in [−15, 16], least significant
-/// first, in constant time: k = Σ dᵢ·32^i, the last entry of `out` taking
-/// the final carry. Only the (public) bit positions steer the shifts; k must
-/// be below 2^(5·(out.len() − 1)).
-fn recode_signed<const N: usize>(k: &[u64; N], out: &mut [i8]) {
-    let windows = out.len() - 1;
-    let mask = (1u64 << COMB_BITS) - 1;
-    let mut carry = 0u8;
-    for (i, digit) in out.iter_mut().enumerate().take(windows) {
-        let pos = i * COMB_BITS;
-        let (limb, off) = (pos / 64, pos % 64);
-        let mut w = k[limb] >> off;
-        if off + COMB_BITS > 64 && limb + 1 < N {
-            w |= k[limb + 1] << (64 - off);
-        }
-        let v = (w & mask) as u8 + carry;
-        // v ≤ 16 stays; v ≥ 17 becomes v − 32 with a carry out.
-        carry = (v + 15) >> COMB_BITS;
-        *digit = (v as i8) - ((carry << COMB_BITS) as i8);
-    }
-    out[windows] = carry as i8;
 }
 
 /// A comb entry as the canonical integers (u, v, d·u·v), so that the
@@ -517,46 +473,6 @@ fn mul_base<const N: usize, C: EdwardsParams<N>>(k: &[u64; N]) -> Ext<N, C> {
     out
 }
 
-/// Width-w NAF of a public scalar, least significant digit first. Returns
-/// the number of digits written.
-fn wnaf<const N: usize>(k: &[u64; N], w: u32, out: &mut [i8; MAX_NAF]) -> usize {
-    // One spare limb absorbs the carry of adding back negative digits.
-    let mut v = [0u64; 9];
-    v[..N].copy_from_slice(k);
-    let width = 1i64 << w;
-    let mut len = 0;
-    while v.iter().any(|&l| l != 0) {
-        let mut d = 0i64;
-        if v[0] & 1 == 1 {
-            d = (v[0] & (width as u64 - 1)) as i64;
-            if d >= width / 2 {
-                d -= width;
-            }
-            // Clear the low bits: v − d is divisible by 2^w.
-            let (subtract, mut c) = (d > 0, d.unsigned_abs());
-            for limb in v.iter_mut() {
-                let (s, o) = if subtract {
-                    limb.overflowing_sub(c)
-                } else {
-                    limb.overflowing_add(c)
-                };
-                *limb = s;
-                c = o as u64;
-                if c == 0 {
-                    break;
-                }
-            }
-        }
-        out[len] = d as i8;
-        len += 1;
-        for i in 0..8 {
-            v[i] = (v[i] >> 1) | (v[i + 1] << 63);
-        }
-        v[8] >>= 1;
-    }
-    len
-}
-
 /// u1·G + u2·Q for public u1, u2 and Q (variable time): interleaved wNAF
 /// sharing one chain of doublings. T is computed only where an addition
 /// follows; the result's T is not valid.
@@ -609,413 +525,6 @@ fn mul_double_vartime<const N: usize, C: EdwardsParams<N>>(
 }
 
 // ---------------------------------------------------------------------------
-// Inversion
-
-/// Modular inversion by the "safegcd" divsteps of Bernstein and Yang ("Fast
-/// constant-time gcd computation and modular inversion", TCHES 2019), in the
-/// signed-62-bit-limb form of libsecp256k1's `modinv64` (Wuille, Dettman),
-/// generalised to 256- and 512-bit moduli. Both variants are several times
-/// faster than Fermat inversion (255 or 511 squarings) and than the bit-wise
-/// binary gcd of [`Fe::invert_vartime`].
-mod safegcd {
-    use zeroize::Zeroize;
-
-    use super::super::field::{Fe, FieldParams};
-    use crate::arith::neg_inv64;
-
-    /// The low 62 bits.
-    const M62: u64 = u64::MAX >> 2;
-
-    /// The 2×2 transition matrix of 62 divsteps, scaled by 2^62:
-    /// (f', g') = (u·f + v·g, q·f + r·g) / 2^62.
-    #[derive(Clone, Copy)]
-    struct Trans {
-        u: i64,
-        v: i64,
-        q: i64,
-        r: i64,
-    }
-
-    /// A modulus in signed-62 form, `L` limbs (value `Σ m[i]·2^(62·i)`).
-    struct Modulus<const L: usize> {
-        m: [i64; L],
-        /// m⁻¹ mod 2^62.
-        inv62: u64,
-    }
-
-    /// Splits a non-negative integer into `L` limbs of 62 bits.
-    fn to_s62<const N: usize, const L: usize>(x: &[u64; N]) -> [i64; L] {
-        let mut out = [0i64; L];
-        for (i, o) in out.iter_mut().enumerate() {
-            let (w, off) = (62 * i / 64, 62 * i % 64);
-            if w < N {
-                let mut v = x[w] >> off;
-                if off > 2 && w + 1 < N {
-                    v |= x[w + 1] << (64 - off);
-                }
-                *o = (v & M62) as i64;
-            }
-        }
-        out
-    }
-
-    /// Joins normalised limbs (each in [0, 2^62)) of a value below 2^(64N).
-    fn from_s62<const N: usize, const L: usize>(v: &[i64; L]) -> [u64; N] {
-        let mut out = [0u64; N];
-        for (i, &limb) in v.iter().enumerate() {
-            let (limb, w, off) = (limb as u64, 62 * i / 64, 62 * i % 64);
-            if w < N {
-                out[w] |= limb << off;
-            }
-            if off > 2 && w + 1 < N {
-                out[w + 1] |= limb >> (64 - off);
-            }
-        }
-        out
-    }
-
-    impl<const L: usize> Modulus<L> {
-        fn new<const N: usize>(p: &[u64; N]) -> Self {
-            Modulus {
-                m: to_s62(p),
-                inv62: neg_inv64(p[0]).wrapping_neg() & M62,
-            }
-        }
-    }
-
-    /// 62 divsteps on the low bits of f and g, in constant time. δ is the
-    /// divstep state (initially 1); returns the new δ and the matrix.
-    fn divsteps_62(mut delta: i64, f0: u64, g0: u64) -> (i64, Trans) {
-        let (mut u, mut v, mut q, mut r) = (1u64, 0u64, 0u64, 1u64);
-        let (mut f, mut g) = (f0, g0);
-        for _ in 0..62 {
-            // Swap when δ > 0 and g is odd: (δ, f, g) ← (−δ, g, −f).
-            let odd = (g & 1).wrapping_neg();
-            let swap = ((delta.wrapping_neg() >> 63) as u64) & odd;
-            let t = (f ^ g) & swap;
-            f ^= t;
-            g = ((g ^ t) ^ swap).wrapping_sub(swap);
-            let t = (u ^ q) & swap;
-            u ^= t;
-            q = ((q ^ t) ^ swap).wrapping_sub(swap);
-            let t = (v ^ r) & swap;
-            v ^= t;
-            r = ((r ^ t) ^ swap).wrapping_sub(swap);
-            delta = (delta ^ swap as i64)
-                .wrapping_sub(swap as i64)
-                .wrapping_add(1);
-            // g odd: g += f. Then halve g (the f row doubles instead).
-            g = g.wrapping_add(f & odd);
-            q = q.wrapping_add(u & odd);
-            r = r.wrapping_add(v & odd);
-            g >>= 1;
-            u <<= 1;
-            v <<= 1;
-        }
-        (
-            delta,
-            Trans {
-                u: u as i64,
-                v: v as i64,
-                q: q as i64,
-                r: r as i64,
-            },
-        )
-    }
-
-    /// 62 divsteps in variable time (libsecp256k1's `divsteps_62_var`, with
-    /// η = −δ): runs of zeros at once, then up to 6 (or 4) bits per step.
-    fn divsteps_62_var(mut eta: i64, f0: u64, g0: u64) -> (i64, Trans) {
-        let (mut u, mut v, mut q, mut r) = (1u64, 0u64, 0u64, 1u64);
-        let (mut f, mut g) = (f0, g0);
-        let mut i = 62u32;
-        loop {
-            // A sentinel bit limits the count to the i steps left.
-            let zeros = (g | (u64::MAX << i)).trailing_zeros();
-            g >>= zeros;
-            u <<= zeros;
-            v <<= zeros;
-            eta -= zeros as i64;
-            i -= zeros;
-            if i == 0 {
-                break;
-            }
-            let w;
-            if eta < 0 {
-                eta = -eta;
-                (f, g) = (g, f.wrapping_neg());
-                (u, q) = (q, u.wrapping_neg());
-                (v, r) = (r, v.wrapping_neg());
-                // Cancel up to 6 bits of g (no more than i, nor eta + 1).
-                let limit = (eta + 1).min(i as i64) as u32;
-                let m = (u64::MAX >> (64 - limit)) & 63;
-                w = f
-                    .wrapping_mul(g)
-                    .wrapping_mul(f.wrapping_mul(f).wrapping_sub(2))
-                    & m;
-            } else {
-                let limit = (eta + 1).min(i as i64) as u32;
-                let m = (u64::MAX >> (64 - limit)) & 15;
-                let fi = f.wrapping_add(((f.wrapping_add(1)) & 4) << 1);
-                w = fi.wrapping_neg().wrapping_mul(g) & m;
-            }
-            g = g.wrapping_add(f.wrapping_mul(w));
-            q = q.wrapping_add(u.wrapping_mul(w));
-            r = r.wrapping_add(v.wrapping_mul(w));
-        }
-        (
-            eta,
-            Trans {
-                u: u as i64,
-                v: v as i64,
-                q: q as i64,
-                r: r as i64,
-            },
-        )
-    }
-
-    /// (d, e) ← t·(d, e)/2^62 mod m, keeping both in (−2m, m).
-    fn update_de<const L: usize>(d: &mut [i64; L], e: &mut [i64; L], t: &Trans, md_: &Modulus<L>) {
-        let (u, v, q, r) = (t.u as i128, t.v as i128, t.q as i128, t.r as i128);
-        let sd = d[L - 1] >> 63;
-        let se = e[L - 1] >> 63;
-        // Add [u, q]·m if d < 0 and [v, r]·m if e < 0, then the multiples of
-        // m that clear the low 62 bits.
-        let mut md = (t.u & sd) + (t.v & se);
-        let mut me = (t.q & sd) + (t.r & se);
-        let mut cd = u * d[0] as i128 + v * e[0] as i128;
-        let mut ce = q * d[0] as i128 + r * e[0] as i128;
-        md -= (md_.inv62.wrapping_mul(cd as u64).wrapping_add(md as u64) & M62) as i64;
-        me -= (md_.inv62.wrapping_mul(ce as u64).wrapping_add(me as u64) & M62) as i64;
-        cd += md_.m[0] as i128 * md as i128;
-        ce += md_.m[0] as i128 * me as i128;
-        cd >>= 62;
-        ce >>= 62;
-        for i in 1..L {
-            cd += u * d[i] as i128 + v * e[i] as i128 + md_.m[i] as i128 * md as i128;
-            ce += q * d[i] as i128 + r * e[i] as i128 + md_.m[i] as i128 * me as i128;
-            d[i - 1] = (cd as u64 & M62) as i64;
-            e[i - 1] = (ce as u64 & M62) as i64;
-            cd >>= 62;
-            ce >>= 62;
-        }
-        d[L - 1] = cd as i64;
-        e[L - 1] = ce as i64;
-    }
-
-    /// (f, g) ← t·(f, g)/2^62 on the low `len` limbs (exact).
-    fn update_fg<const L: usize>(len: usize, f: &mut [i64; L], g: &mut [i64; L], t: &Trans) {
-        let (u, v, q, r) = (t.u as i128, t.v as i128, t.q as i128, t.r as i128);
-        let mut cf = u * f[0] as i128 + v * g[0] as i128;
-        let mut cg = q * f[0] as i128 + r * g[0] as i128;
-        cf >>= 62;
-        cg >>= 62;
-        for i in 1..len {
-            cf += u * f[i] as i128 + v * g[i] as i128;
-            cg += q * f[i] as i128 + r * g[i] as i128;
-            f[i - 1] = (cf as u64 & M62) as i64;
-            g[i - 1] = (cg as u64 & M62) as i64;
-            cf >>= 62;
-            cg >>= 62;
-        }
-        f[len - 1] = cf as i64;
-        g[len - 1] = cg as i64;
-    }
-
-    /// Brings d ∈ (−2m, m) to sign·d mod m ∈ [0, m), in constant time.
-    fn normalize<const L: usize>(d: &mut [i64; L], sign: i64, md: &Modulus<L>) {
-        let carry = |d: &mut [i64; L]| {
-            for i in 0..L - 1 {
-                d[i + 1] += d[i] >> 62;
-                d[i] &= M62 as i64;
-            }
-        };
-        let add = d[L - 1] >> 63;
-        for (x, m) in d.iter_mut().zip(&md.m) {
-            *x += m & add;
-        }
-        let neg = sign >> 63;
-        for x in d.iter_mut() {
-            *x = (*x ^ neg) - neg;
-        }
-        carry(d);
-        let add = d[L - 1] >> 63;
-        for (x, m) in d.iter_mut().zip(&md.m) {
-            *x += m & add;
-        }
-        carry(d);
-    }
-
-    /// Divsteps for a b-bit modulus: Bernstein–Yang theorem 11.2 bounds them
-    /// by ⌊(49b + 57)/17⌋ (b ≥ 46), 741 for b = 256 and 1479 for b = 512,
-    /// rounded up to whole 62-step batches; one spare batch on top costs
-    /// nothing in correctness (g stays 0) and guards the bound's use here.
-    fn batches(bits: usize) -> usize {
-        ((49 * bits + 57) / 17).div_ceil(62) + 1
-    }
-
-    /// x⁻¹ mod m (0 for 0) in constant time, `L` signed-62 limbs.
-    fn invert_ct<const N: usize, const L: usize>(x: &[u64; N], p: &[u64; N]) -> [u64; N] {
-        let md = Modulus::<L>::new(p);
-        let (mut d, mut e) = ([0i64; L], [0i64; L]);
-        e[0] = 1;
-        let mut f = md.m;
-        let mut g = to_s62::<N, L>(x);
-        let mut delta = 1i64;
-        for _ in 0..batches(super::bit_len(p)) {
-            let (nd, t) = divsteps_62(delta, f[0] as u64, g[0] as u64);
-            delta = nd;
-            update_de(&mut d, &mut e, &t, &md);
-            update_fg(L, &mut f, &mut g, &t);
-        }
-        // Now g = 0 and f = ±gcd = ±1 (or ±m for x = 0, when d = 0).
-        debug_assert!(g.iter().all(|&l| l == 0));
-        normalize(&mut d, f[L - 1], &md);
-        let out = from_s62(&d);
-        d.zeroize();
-        e.zeroize();
-        f.zeroize();
-        g.zeroize();
-        out
-    }
-
-    /// x⁻¹ mod m (0 for 0), variable time, `L` signed-62 limbs.
-    fn invert_var<const N: usize, const L: usize>(x: &[u64; N], p: &[u64; N]) -> [u64; N] {
-        let md = Modulus::<L>::new(p);
-        let (mut d, mut e) = ([0i64; L], [0i64; L]);
-        e[0] = 1;
-        let mut f = md.m;
-        let mut g = to_s62::<N, L>(x);
-        let mut eta = -1i64;
-        let mut len = L;
-        loop {
-            let (ne, t) = divsteps_62_var(eta, f[0] as u64, g[0] as u64);
-            eta = ne;
-            update_de(&mut d, &mut e, &t, &md);
-            update_fg(len, &mut f, &mut g, &t);
-            if g[..len].iter().all(|&l| l == 0) {
-                break;
-            }
-            // Drop the top limb when it is 0 or −1 in both f and g.
-            let (fn_, gn) = (f[len - 1], g[len - 1]);
-            if len > 1 && (fn_ ^ (fn_ >> 63)) | (gn ^ (gn >> 63)) == 0 {
-                f[len - 2] |= ((fn_ as u64) << 62) as i64;
-                g[len - 2] |= ((gn as u64) << 62) as i64;
-                len -= 1;
-            }
-        }
-        normalize(&mut d, f[len - 1], &md);
-        from_s62(&d)
-    }
-
-    /// Signed-62 limbs for an N-limb modulus, or `None` for sizes not
-    /// provided for (the callers then fall back to [`Fe`]'s inversions).
-    const fn limbs(n: usize) -> Option<usize> {
-        match n {
-            4 => Some(5),
-            8 => Some(9),
-            _ => None,
-        }
-    }
-
-    /// `x⁻¹` (0 for 0), constant-time in x.
-    pub(super) fn invert<const N: usize, F: FieldParams<N>>(x: &Fe<N, F>) -> Fe<N, F> {
-        let mut v = x.to_canonical();
-        let mut r = match limbs(N) {
-            Some(5) => invert_ct::<N, 5>(&v, &F::P),
-            Some(9) => invert_ct::<N, 9>(&v, &F::P),
-            _ => return x.invert(),
-        };
-        let out = Fe::from_canonical_const(&r);
-        v.zeroize();
-        r.zeroize();
-        out
-    }
-
-    /// `x⁻¹` (0 for 0). **Variable time**: public values only.
-    pub(super) fn invert_vartime<const N: usize, F: FieldParams<N>>(x: &Fe<N, F>) -> Fe<N, F> {
-        let v = x.to_canonical();
-        let r = match limbs(N) {
-            Some(5) => invert_var::<N, 5>(&v, &F::P),
-            Some(9) => invert_var::<N, 9>(&v, &F::P),
-            _ => return x.invert_vartime(),
-        };
-        Fe::from_canonical_const(&r)
-    }
-
-    #[cfg(test)]
-    mod tests {
-        #![allow(clippy::unwrap_used)]
-
-        use proptest::prelude::*;
-
-        use super::super::super::constants::{Fp256Pm, Fp512Pm, FqTc26A256, FqTc26C512};
-        use super::*;
-
-        fn check<const N: usize, F: FieldParams<N>>(x: [u64; N]) {
-            let x = Fe::<N, F>::from_uint_reduced(&x);
-            let want = x.invert();
-            assert!(invert(&x).eq_vartime(&want));
-            assert!(invert_vartime(&x).eq_vartime(&want));
-        }
-
-        fn edges<const N: usize, F: FieldParams<N>>() {
-            let mut cases = vec![[0u64; N], [u64::MAX; N]];
-            for v in [1u64, 2, 3, 0x8000_0000_0000_0000] {
-                let mut k = [0u64; N];
-                k[0] = v;
-                cases.push(k);
-                cases.push(crate::arith::sub_n(&F::P, &k).0);
-            }
-            for b in (0..64 * N).step_by(31) {
-                let mut k = [0u64; N];
-                k[b / 64] = 1 << (b % 64);
-                cases.push(k);
-            }
-            for k in cases {
-                check::<N, F>(k);
-            }
-        }
-
-        #[test]
-        fn edge_values() {
-            edges::<4, Fp256Pm>();
-            edges::<4, FqTc26A256>();
-            edges::<8, Fp512Pm>();
-            edges::<8, FqTc26C512>();
-        }
-
-        #[test]
-        fn limb_conversion_round_trips() {
-            let x = [
-                0x0123_4567_89ab_cdef,
-                u64::MAX,
-                0x8000_0000_0000_0001,
-                0x7fff_ffff_ffff_fffe,
-            ];
-            assert_eq!(from_s62::<4, 5>(&to_s62::<4, 5>(&x)), x);
-            let y = [u64::MAX; 8];
-            assert_eq!(from_s62::<8, 9>(&to_s62::<8, 9>(&y)), y);
-        }
-
-        proptest! {
-            #![proptest_config(ProptestConfig::with_cases(256))]
-            #[test]
-            fn random_256(x in any::<[u64; 4]>()) {
-                check::<4, Fp256Pm>(x);
-                check::<4, FqTc26A256>(x);
-            }
-
-            #[test]
-            fn random_512(x in any::<[u64; 8]>()) {
-                check::<8, Fp512Pm>(x);
-                check::<8, FqTc26C512>(x);
-            }
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
 // The curve operations
 
 /// The operations of a cofactor-4 curve, computed on its Edwards form.
@@ -1055,7 +564,7 @@ impl<const N: usize, C: EdwardsParams<N>> CurveOps for EdwardsCurve<N, C> {
         // for d ∈ [1, q−1].
         let mut den = p.z.sub(&p.y).mul(&p.x);
         if !bool::from(den.is_zero()) {
-            let mut w = C::MAP_S.mul(&p.z.add(&p.y)).mul(&safegcd::invert(&den));
+            let mut w = C::MAP_S.mul(&p.z.add(&p.y)).mul(&den.invert());
             w.mul(&p.x).add(&C::MAP_T).write_be_bytes(x_out);
             w.mul(&p.z).write_be_bytes(y_out);
             w.zeroize();
@@ -1101,7 +610,7 @@ impl<const N: usize, C: EdwardsParams<N>> CurveOps for EdwardsCurve<N, C> {
             // r = x(kG) mod q, x = s·(Z + Y)/(Z − Y) + t < p < 2^(64N).
             let x = C::MAP_S
                 .mul(&kg.z.add(&kg.y))
-                .mul(&safegcd::invert(&den))
+                .mul(&den.invert())
                 .add(&C::MAP_T);
             let r = Scalar::<N, C>::from_uint_reduced(&x.to_canonical());
             let e = Curve::<N, C>::digest_scalar(digest);
@@ -1133,7 +642,7 @@ impl<const N: usize, C: EdwardsParams<N>> CurveOps for EdwardsCurve<N, C> {
             return self.weierstrass().verify(x, y, digest, r, s);
         };
         let e = Curve::<N, C>::digest_scalar(digest);
-        let v = safegcd::invert_vartime(&e);
+        let v = e.invert_vartime();
         let z1 = Scalar::<N, C>::from_uint_reduced(&s_int).mul(&v);
         let z2 = Scalar::<N, C>::from_uint_reduced(&r_int).mul(&v).neg();
         let c = mul_double_vartime(&z1.to_canonical(), &z2.to_canonical(), &q_ext);
@@ -1472,7 +981,7 @@ mod tests {
             cases.push(crate::arith::sub_n(&C::S::P, &s).0);
         }
         let mut ones = [u64::MAX; N];
-        ones[N - 1] >>= 64 * N - bit_len(&C::S::P) + 1;
+        ones[N - 1] >>= 64 * N - crate::arith::bit_len(&C::S::P) + 1;
         cases.push(ones);
         for k in cases {
             base_mul_agrees::<N, C>(k);

@@ -16,10 +16,12 @@
 use core::marker::PhantomData;
 
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use zeroize::Zeroize;
+
+use super::safegcd;
 
 use crate::arith::{
-    adc, add_n, from_be_bytes, is_zero_vartime, lt_vartime, mac, neg_inv64, pow2_mod, select_n,
-    sub_n, to_be_bytes,
+    adc, add_n, from_be_bytes, lt_vartime, mac, neg_inv64, pow2_mod, select_n, sub_n, to_be_bytes,
 };
 
 /// A prime modulus and how to reduce by it.
@@ -208,10 +210,25 @@ impl<const N: usize, F: FieldParams<N>> Fe<N, F> {
         x
     }
 
-    /// `self⁻¹` (zero maps to zero), by Fermat's little theorem with a
-    /// sliding 5-bit window over the public exponent P − 2: constant-time in
-    /// `self`.
+    /// `self⁻¹` (zero maps to zero), constant-time in `self`: the safegcd
+    /// algorithm of Bernstein and Yang ([`super::safegcd`]).
     pub(crate) fn invert(&self) -> Self {
+        let mut v = self.to_canonical();
+        let mut r = match N {
+            4 => safegcd::invert_ct::<N, 5>(&v, &F::P),
+            8 => safegcd::invert_ct::<N, 9>(&v, &F::P),
+            _ => return self.invert_fermat(),
+        };
+        let out = Self::from_canonical_const(&r);
+        v.zeroize();
+        r.zeroize();
+        out
+    }
+
+    /// `self⁻¹` (zero maps to zero) by Fermat's little theorem with a
+    /// sliding 5-bit window over the public exponent P − 2: constant-time in
+    /// `self`. The reference the faster inversions are tested against.
+    pub(crate) fn invert_fermat(&self) -> Self {
         // odd[i] = self^(2i+1)
         let x2 = self.square();
         let mut odd = [*self; 16];
@@ -246,60 +263,15 @@ impl<const N: usize, F: FieldParams<N>> Fe<N, F> {
         acc.unwrap_or(Self::ONE)
     }
 
-    /// `self⁻¹` (zero maps to zero) by the binary extended Euclidean
-    /// algorithm. **Variable time**: for public values only (verification).
+    /// `self⁻¹` (zero maps to zero). **Variable time**: for public values
+    /// only (verification).
     pub(crate) fn invert_vartime(&self) -> Self {
-        let p = F::P;
-        let mut u = self.to_canonical();
-        if is_zero_vartime(&u) {
-            return Self::ZERO;
-        }
-        let mut v = p;
-        let mut x1 = small::<N>(1);
-        let mut x2 = [0u64; N];
-        let one = small::<N>(1);
-        // x/2 mod p for x < p.
-        let halve = |x: &mut [u64; N]| {
-            let carry = if x[0] & 1 == 1 {
-                let (s, c) = add_n(x, &p);
-                *x = s;
-                c
-            } else {
-                0
-            };
-            for k in 0..N - 1 {
-                x[k] = (x[k] >> 1) | (x[k + 1] << 63);
-            }
-            x[N - 1] = (x[N - 1] >> 1) | (carry << 63);
+        let v = self.to_canonical();
+        let r = match N {
+            4 => safegcd::invert_var::<N, 5>(&v, &F::P),
+            8 => safegcd::invert_var::<N, 9>(&v, &F::P),
+            _ => return self.invert_fermat(),
         };
-        let shr1 = |x: &mut [u64; N]| {
-            for k in 0..N - 1 {
-                x[k] = (x[k] >> 1) | (x[k + 1] << 63);
-            }
-            x[N - 1] >>= 1;
-        };
-        let sub_mod = |a: &[u64; N], b: &[u64; N]| {
-            let (d, borrow) = sub_n(a, b);
-            if borrow == 1 { add_n(&d, &p).0 } else { d }
-        };
-        while u != one && v != one {
-            while u[0] & 1 == 0 {
-                shr1(&mut u);
-                halve(&mut x1);
-            }
-            while v[0] & 1 == 0 {
-                shr1(&mut v);
-                halve(&mut x2);
-            }
-            if lt_vartime(&u, &v) {
-                v = sub_n(&v, &u).0;
-                x2 = sub_mod(&x2, &x1);
-            } else {
-                u = sub_n(&u, &v).0;
-                x1 = sub_mod(&x1, &x2);
-            }
-        }
-        let r = if u == one { x1 } else { x2 };
         Self::from_canonical_const(&r)
     }
 

@@ -12,6 +12,7 @@ mod edwards;
 pub(crate) mod field;
 mod mul;
 mod point;
+mod safegcd;
 
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;

@@ -17,20 +17,21 @@ use super::field::FieldParams;
 use super::point::{Affine, Jacobian, Projective};
 
 /// Bits per comb digit.
-const COMB_BITS: usize = 5;
+pub(super) const COMB_BITS: usize = 5;
 /// Entries per comb row: the digit magnitudes 1..=2^(COMB_BITS−1).
-const COMB_ENTRIES: usize = 1 << (COMB_BITS - 1);
+pub(super) const COMB_ENTRIES: usize = 1 << (COMB_BITS - 1);
 /// Largest digit count: 5-bit digits of a 512-bit scalar, plus a carry.
-const MAX_DIGITS: usize = 512usize.div_ceil(COMB_BITS) + 1;
-
-/// Comb digits for an N-limb scalar, carry digit included.
-const fn comb_digits(n: usize) -> usize {
-    (64 * n).div_ceil(COMB_BITS) + 1
-}
+pub(super) const MAX_DIGITS: usize = 512usize.div_ceil(COMB_BITS) + 1;
 /// Largest NAF length: bits of a 512-bit scalar, plus one.
-const MAX_NAF: usize = 513;
+pub(super) const MAX_NAF: usize = 513;
 /// NAF width for the fixed base G: 64 precomputed odd multiples.
-const G_WINDOW: u32 = 8;
+pub(super) const G_WINDOW: u32 = 8;
+
+/// Comb digits for scalars below q: 5-bit windows over q's bit length, plus
+/// the carry digit.
+pub(super) fn comb_digits<const N: usize, C: CurveParams<N>>() -> usize {
+    crate::arith::bit_len(&C::S::P).div_ceil(COMB_BITS) + 1
+}
 /// NAF width for a variable point: 8 odd multiples computed per call.
 const Q_WINDOW: u32 = 5;
 
@@ -45,7 +46,7 @@ pub(crate) struct Tables<const N: usize, C: CurveParams<N>> {
 impl<const N: usize, C: CurveParams<N>> Tables<N, C> {
     /// Computes the tables (about a millisecond for 512-bit curves).
     pub(crate) fn build() -> Self {
-        let digits = comb_digits(N);
+        let digits = comb_digits::<N, C>();
         let mut rows = Vec::with_capacity(digits * COMB_ENTRIES);
         let mut base = Projective::from_affine(&Affine::<N, C>::generator());
         for _ in 0..digits {
@@ -93,9 +94,7 @@ impl<const N: usize, C: CurveParams<N>> Tables<N, C> {
 /// scalars differ as integers by less than q and are not equal), so the
 /// only exceptional input left is A = O, which is tracked separately.
 fn safe_rows<const N: usize, C: CurveParams<N>>() -> usize {
-    let q = &C::S::P;
-    let top = (0..N).rev().find(|&i| q[i] != 0).unwrap_or(0);
-    let bits = 64 * top + (64 - q[top].leading_zeros() as usize);
+    let bits = crate::arith::bit_len(&C::S::P);
     // 17·32^i < 2^(bits−1) ≤ q  ⇐  5·i + 5 ≤ bits − 1
     (bits - 6) / COMB_BITS + 1
 }
@@ -124,7 +123,7 @@ fn lookup<const N: usize, C: CurveParams<N>>(
 /// addition; the last one or two switch to the complete formulas.
 pub(crate) fn mul_base<const N: usize, C: CurveParams<N>>(k: &[u64; N]) -> Projective<N, C> {
     let tables = C::tables();
-    let count = comb_digits(N);
+    let count = comb_digits::<N, C>();
     let mut digits = [0i8; MAX_DIGITS];
     recode_signed(k, &mut digits[..count]);
     let safe = safe_rows::<N, C>().min(count);
@@ -156,8 +155,8 @@ pub(crate) fn mul_base<const N: usize, C: CurveParams<N>>(k: &[u64; N]) -> Proje
 /// Recodes k into signed base-32 digits in [−16, 16], least significant
 /// first, in constant time: k = Σ dᵢ·32^i. Only the (public) bit positions
 /// steer the shifts.
-fn recode_signed<const N: usize>(k: &[u64; N], out: &mut [i8]) {
-    let windows = comb_digits(N) - 1;
+pub(super) fn recode_signed<const N: usize>(k: &[u64; N], out: &mut [i8]) {
+    let windows = out.len() - 1;
     let mask = (1u64 << COMB_BITS) - 1;
     let mut carry = 0u8;
     for (i, digit) in out.iter_mut().enumerate().take(windows) {
@@ -177,7 +176,7 @@ fn recode_signed<const N: usize>(k: &[u64; N], out: &mut [i8]) {
 
 /// Width-w NAF of a public scalar, least significant digit first. Returns
 /// the number of digits written.
-fn wnaf<const N: usize>(k: &[u64; N], w: u32, out: &mut [i8; MAX_NAF]) -> usize {
+pub(super) fn wnaf<const N: usize>(k: &[u64; N], w: u32, out: &mut [i8; MAX_NAF]) -> usize {
     // One spare limb absorbs the carry of adding back negative digits.
     let mut v = [0u64; 9];
     v[..N].copy_from_slice(k);
@@ -190,10 +189,19 @@ fn wnaf<const N: usize>(k: &[u64; N], w: u32, out: &mut [i8; MAX_NAF]) -> usize 
             if d >= width / 2 {
                 d -= width;
             }
-            if d > 0 {
-                sub_small(&mut v, d as u64);
-            } else {
-                add_small(&mut v, (-d) as u64);
+            // Clear the low bits: v − d is divisible by 2^w.
+            let (subtract, mut c) = (d > 0, d.unsigned_abs());
+            for limb in v.iter_mut() {
+                let (s, o) = if subtract {
+                    limb.overflowing_sub(c)
+                } else {
+                    limb.overflowing_add(c)
+                };
+                *limb = s;
+                c = o as u64;
+                if c == 0 {
+                    break;
+                }
             }
         }
         out[len] = d as i8;
@@ -204,30 +212,6 @@ fn wnaf<const N: usize>(k: &[u64; N], w: u32, out: &mut [i8; MAX_NAF]) -> usize 
         v[8] >>= 1;
     }
     len
-}
-
-fn add_small(v: &mut [u64; 9], x: u64) {
-    let mut carry = x;
-    for limb in v.iter_mut() {
-        let (s, c) = limb.overflowing_add(carry);
-        *limb = s;
-        carry = c as u64;
-        if carry == 0 {
-            break;
-        }
-    }
-}
-
-fn sub_small(v: &mut [u64; 9], x: u64) {
-    let mut borrow = x;
-    for limb in v.iter_mut() {
-        let (s, b) = limb.overflowing_sub(borrow);
-        *limb = s;
-        borrow = b as u64;
-        if borrow == 0 {
-            break;
-        }
-    }
 }
 
 /// The odd multiples P, 3P, …, (2^(w−1) − 1)·P in Jacobian coordinates.
@@ -305,7 +289,7 @@ mod tests {
             [0x8421084210842108, 0x1084210842108421],
         ] {
             let mut d = [0i8; MAX_DIGITS];
-            let n = comb_digits(2);
+            let n = 128usize.div_ceil(COMB_BITS) + 1;
             recode_signed::<2>(&k, &mut d[..n]);
             assert!(d.iter().all(|&x| (-16..=16).contains(&x)));
             // Σ dᵢ·32^i from the top digit down, modulo 2^128 (the value fits).

@@ -45,7 +45,8 @@ use zeroize::Zeroize;
 use super::constants::{CurveTc26A256, CurveTc26C512};
 use super::field::{Fe, FieldParams};
 use super::mul::{
-    COMB_BITS, COMB_ENTRIES, G_WINDOW, MAX_DIGITS, MAX_NAF, comb_digits, recode_signed, wnaf,
+    COMB_BITS, COMB_ENTRIES, G_WINDOW, MAX_DIGITS, MAX_NAF, comb_digits, q_window, recode_signed,
+    wnaf,
 };
 use super::point::Affine;
 use super::{Base, Curve, CurveOps, CurveParams, Scalar};
@@ -349,12 +350,6 @@ impl<const N: usize, C: EdwardsParams<N>> Cached<N, C> {
 
 /// Largest NAF width for a variable point.
 const MAX_Q_WINDOW: u32 = 6;
-
-/// NAF width for a variable point: 5 (8 odd multiples) for 256-bit scalars,
-/// 6 (16) for 512-bit ones, which minimises table plus loop additions.
-const fn q_window(n: usize) -> u32 {
-    if n > 4 { 6 } else { 5 }
-}
 
 /// Tables derived from the Edwards G, built once per curve on first use.
 pub(crate) struct EdTables<const N: usize, C: EdwardsParams<N>> {

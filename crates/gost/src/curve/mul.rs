@@ -13,7 +13,7 @@ use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroize;
 
 use super::CurveParams;
-use super::field::FieldParams;
+use super::field::{Fe, FieldParams};
 use super::point::{Affine, Jacobian, Projective};
 
 /// Bits per comb digit.
@@ -225,6 +225,48 @@ fn odd_multiples<const N: usize, C: CurveParams<N>>(p: &Affine<N, C>) -> [Jacobi
     out
 }
 
+/// NAF width for Q in verification: 5 (8 odd multiples) for 256-bit
+/// scalars, 6 (16) for 512-bit ones, which minimises table plus loop work.
+pub(super) const fn q_window(n: usize) -> u32 {
+    if n > 4 { 6 } else { 5 }
+}
+
+/// The odd multiples P, 3P, …, (2^(w−1) − 1)·P in affine coordinates (one
+/// shared variable-time inversion), for public P. Returns the table and its
+/// length.
+fn odd_multiples_affine<const N: usize, C: CurveParams<N>>(
+    p: &Affine<N, C>,
+    w: u32,
+) -> ([Affine<N, C>; 16], usize) {
+    let count = 1usize << (w - 2);
+    let base = Jacobian::from_affine(p);
+    let p2 = base.double();
+    let mut jac = [base; 16];
+    for i in 1..count {
+        jac[i] = jac[i - 1].add(&p2);
+    }
+    // Montgomery's trick over the Z coordinates. P has order q > 2^w, so no
+    // odd multiple below 2^w is infinity and every Z is invertible.
+    let mut prefix = [Fe::<N, C::F>::ONE; 16];
+    let mut acc = Fe::ONE;
+    for i in 0..count {
+        prefix[i] = acc;
+        acc = acc.mul(&jac[i].z);
+    }
+    let mut inv = acc.invert_vartime();
+    let mut out = [*p; 16];
+    for i in (0..count).rev() {
+        let zi = inv.mul(&prefix[i]);
+        inv = inv.mul(&jac[i].z);
+        let zi2 = zi.square();
+        out[i] = Affine {
+            x: jac[i].x.mul(&zi2),
+            y: jac[i].y.mul(&zi2).mul(&zi),
+        };
+    }
+    (out, count)
+}
+
 /// u1·G + u2·Q for public u1, u2, Q (variable time).
 pub(crate) fn mul_double_vartime<const N: usize, C: CurveParams<N>>(
     u1: &[u64; N],
@@ -232,11 +274,11 @@ pub(crate) fn mul_double_vartime<const N: usize, C: CurveParams<N>>(
     q: &Affine<N, C>,
 ) -> Jacobian<N, C> {
     let g_odd = &C::tables().g_odd;
-    let q_odd = odd_multiples(q);
+    let (q_odd, _) = odd_multiples_affine(q, q_window(N));
     let mut n1 = [0i8; MAX_NAF];
     let mut n2 = [0i8; MAX_NAF];
     let len1 = wnaf(u1, G_WINDOW, &mut n1);
-    let len2 = wnaf(u2, Q_WINDOW, &mut n2);
+    let len2 = wnaf(u2, q_window(N), &mut n2);
     let mut acc = Jacobian::<N, C>::identity();
     for i in (0..len1.max(len2)).rev() {
         acc = acc.double();
@@ -248,9 +290,9 @@ pub(crate) fn mul_double_vartime<const N: usize, C: CurveParams<N>>(
         }
         let d = n2[i];
         if d > 0 {
-            acc = acc.add(&q_odd[(d / 2) as usize]);
+            acc = acc.add_affine(&q_odd[(d / 2) as usize]);
         } else if d < 0 {
-            acc = acc.add(&q_odd[(-d / 2) as usize].neg());
+            acc = acc.add_affine(&q_odd[(-d / 2) as usize].neg());
         }
     }
     acc

@@ -51,7 +51,7 @@ use super::mul::{
 use super::point::Affine;
 use super::{Base, Curve, CurveOps, CurveParams, Scalar};
 use crate::Error;
-use crate::arith::{add_n, from_be_bytes, lt_vartime};
+use crate::arith::from_be_bytes;
 
 /// A curve of [`CurveParams`] that also has a twisted Edwards form
 /// u² + v² = 1 + d·u²·v² (e = 1) with d a non-square, related to the
@@ -593,73 +593,43 @@ impl<const N: usize, C: EdwardsParams<N>> CurveOps for EdwardsCurve<N, C> {
     fn sign(&self, d: &[u8], digest: &[u8], k: &[u8], r_out: &mut [u8], s_out: &mut [u8]) -> bool {
         let mut d_int = from_be_bytes::<N>(d);
         let mut k_int = from_be_bytes::<N>(k);
-        let mut d_s = Scalar::<N, C>::from_uint_reduced(&d_int);
-        let mut k_s = Scalar::<N, C>::from_uint_reduced(&k_int);
-        let mut k_red = k_s.to_canonical();
-        let mut kg = mul_base::<N, C>(&k_red);
+        let mut kg = mul_base::<N, C>(&k_int);
         let mut den = kg.z.sub(&kg.y);
-        let ok = if bool::from(den.is_zero()) {
-            // k·G = O: impossible for k ∈ [1, q−1].
-            false
-        } else {
-            // r = x(kG) mod q, x = s·(Z + Y)/(Z − Y) + t < p < 2^(64N).
+        // k·G = O (Z − Y = 0) is impossible for k ∈ [1, q−1].
+        let ok = !bool::from(den.is_zero()) && {
+            // x = s·(Z + Y)/(Z − Y) + t
             let x = C::MAP_S
                 .mul(&kg.z.add(&kg.y))
                 .mul(&den.invert())
                 .add(&C::MAP_T);
-            let r = Scalar::<N, C>::from_uint_reduced(&x.to_canonical());
-            let e = Curve::<N, C>::digest_scalar(digest);
-            // s = r·d + k·e mod q
-            let s = r.mul(&d_s).add(&k_s.mul(&e));
-            r.write_be_bytes(r_out);
-            s.write_be_bytes(s_out);
-            !bool::from(r.is_zero() | s.is_zero())
+            Curve::<N, C>::finish_signature(&x, &d_int, &k_int, digest, r_out, s_out)
         };
         d_int.zeroize();
         k_int.zeroize();
-        d_s.zeroize();
-        k_s.zeroize();
-        k_red.zeroize();
         kg.zeroize();
         den.zeroize();
         ok
     }
 
     fn verify(&self, x: &[u8], y: &[u8], digest: &[u8], r: &[u8], s: &[u8]) -> Result<(), Error> {
-        let r_int = from_be_bytes::<N>(r);
-        let s_int = from_be_bytes::<N>(s);
-        if !Curve::<N, C>::in_range_vartime(&r_int) || !Curve::<N, C>::in_range_vartime(&s_int) {
-            return Err(Error::SignatureRange);
-        }
+        let (r_int, z1, z2) = Curve::<N, C>::verify_scalars(r, s, digest)?;
         let q = Curve::<N, C>::parse_point(x, y)?;
         let Some(q_ext) = Ext::from_weierstrass_vartime(&q) else {
             // Not a point of order q (a validated key never gets here).
             return self.weierstrass().verify(x, y, digest, r, s);
         };
-        let e = Curve::<N, C>::digest_scalar(digest);
-        let v = e.invert_vartime();
-        let z1 = Scalar::<N, C>::from_uint_reduced(&s_int).mul(&v);
-        let z2 = Scalar::<N, C>::from_uint_reduced(&r_int).mul(&v).neg();
-        let c = mul_double_vartime(&z1.to_canonical(), &z2.to_canonical(), &q_ext);
+        let c = mul_double_vartime(&z1, &z2, &q_ext);
         // C = (X : Y : Z); Z − Y = 0 only for the neutral element.
         let den = c.z.sub(&c.y);
         if den.is_zero_vartime() {
             return Err(Error::SignatureInvalid);
         }
         let rhs = C::MAP_S.mul(&c.z.add(&c.y));
-        // x(C) mod q = r ⇔ x(C) = cand for some cand ∈ {r, r+q, r+2q, …} below p.
-        let mut cand = r_int;
-        while lt_vartime(&cand, &C::F::P) {
-            if Self::x_matches(&den, &rhs, &Base::<N, C>::from_canonical_const(&cand)) {
-                return Ok(());
-            }
-            let (next, carry) = add_n(&cand, &C::S::P);
-            if carry != 0 {
-                break;
-            }
-            cand = next;
+        if Curve::<N, C>::x_mod_q_is(&r_int, |cand| Self::x_matches(&den, &rhs, cand)) {
+            Ok(())
+        } else {
+            Err(Error::SignatureInvalid)
         }
-        Err(Error::SignatureInvalid)
     }
 }
 

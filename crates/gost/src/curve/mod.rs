@@ -92,6 +92,69 @@ impl<const N: usize, C: CurveParams<N>> Curve<N, C> {
         Ok(Affine { x, y })
     }
 
+    /// Finishes a signature from the x-coordinate of k·G: r = x mod q and
+    /// s = r·d + k·e mod q, written big-endian; false if r or s is zero.
+    /// Constant-time; the secret intermediates are wiped.
+    fn finish_signature(
+        x: &Base<N, C>,
+        d: &[u64; N],
+        k: &[u64; N],
+        digest: &[u8],
+        r_out: &mut [u8],
+        s_out: &mut [u8],
+    ) -> bool {
+        // x < p < 2^(64N), which the reduction accepts.
+        let r = Scalar::<N, C>::from_uint_reduced(&x.to_canonical());
+        let mut d_s = Scalar::<N, C>::from_uint_reduced(d);
+        let mut k_s = Scalar::<N, C>::from_uint_reduced(k);
+        let e = Self::digest_scalar(digest);
+        let s = r.mul(&d_s).add(&k_s.mul(&e));
+        r.write_be_bytes(r_out);
+        s.write_be_bytes(s_out);
+        d_s.zeroize();
+        k_s.zeroize();
+        !bool::from(r.is_zero() | s.is_zero())
+    }
+
+    /// Checks 1 ≤ r, s < q and returns r and the verification scalars
+    /// z1 = s/e, z2 = −r/e (mod q).
+    #[allow(
+        clippy::type_complexity,
+        reason = "three limb arrays, named at the call site"
+    )]
+    fn verify_scalars(
+        r: &[u8],
+        s: &[u8],
+        digest: &[u8],
+    ) -> Result<([u64; N], [u64; N], [u64; N]), Error> {
+        let r_int = from_be_bytes::<N>(r);
+        let s_int = from_be_bytes::<N>(s);
+        if !Self::in_range_vartime(&r_int) || !Self::in_range_vartime(&s_int) {
+            return Err(Error::SignatureRange);
+        }
+        let v = Self::digest_scalar(digest).invert_vartime();
+        let z1 = Scalar::<N, C>::from_uint_reduced(&s_int).mul(&v);
+        let z2 = Scalar::<N, C>::from_uint_reduced(&r_int).mul(&v).neg();
+        Ok((r_int, z1.to_canonical(), z2.to_canonical()))
+    }
+
+    /// Whether x(C) mod q = r, given a test of x(C) = cand: x(C) < p, so the
+    /// candidates are r, r + q, r + 2q, … below p.
+    fn x_mod_q_is(r: &[u64; N], mut x_is: impl FnMut(&Base<N, C>) -> bool) -> bool {
+        let mut cand = *r;
+        while lt_vartime(&cand, &C::F::P) {
+            if x_is(&Base::<N, C>::from_canonical_const(&cand)) {
+                return true;
+            }
+            let (next, carry) = add_n(&cand, &C::S::P);
+            if carry != 0 {
+                return false;
+            }
+            cand = next;
+        }
+        false
+    }
+
     /// Whether 1 ≤ v < q, variable time (public values).
     fn in_range_vartime(v: &[u64; N]) -> bool {
         !is_zero_vartime(v) && lt_vartime(v, &C::S::P)
@@ -153,57 +216,30 @@ impl<const N: usize, C: CurveParams<N>> CurveOps for Curve<N, C> {
         let mut d_int = from_be_bytes::<N>(d);
         let mut k_int = from_be_bytes::<N>(k);
         let mut kg = mul::mul_base::<N, C>(&k_int);
-        let Some(c) = kg.to_affine() else {
-            return false;
+        let ok = match kg.to_affine() {
+            Some(c) => Self::finish_signature(&c.x, &d_int, &k_int, digest, r_out, s_out),
+            None => false,
         };
-        // r = x(kG) mod q; x < p < 2^(64N), which the reduction accepts.
-        let r = Scalar::<N, C>::from_uint_reduced(&c.x.to_canonical());
-        let mut d_s = Scalar::<N, C>::from_uint_reduced(&d_int);
-        let mut k_s = Scalar::<N, C>::from_uint_reduced(&k_int);
-        let e = Self::digest_scalar(digest);
-        // s = r·d + k·e mod q
-        let s = r.mul(&d_s).add(&k_s.mul(&e));
-        let ok = !bool::from(r.is_zero() | s.is_zero());
-        r.write_be_bytes(r_out);
-        s.write_be_bytes(s_out);
         d_int.zeroize();
         k_int.zeroize();
         kg.zeroize();
-        d_s.zeroize();
-        k_s.zeroize();
         ok
     }
 
     fn verify(&self, x: &[u8], y: &[u8], digest: &[u8], r: &[u8], s: &[u8]) -> Result<(), Error> {
-        let r_int = from_be_bytes::<N>(r);
-        let s_int = from_be_bytes::<N>(s);
-        if !Self::in_range_vartime(&r_int) || !Self::in_range_vartime(&s_int) {
-            return Err(Error::SignatureRange);
-        }
+        let (r_int, z1, z2) = Self::verify_scalars(r, s, digest)?;
         let q = Self::parse_point(x, y)?;
-        let e = Self::digest_scalar(digest);
-        let v = e.invert_vartime();
-        let z1 = Scalar::<N, C>::from_uint_reduced(&s_int).mul(&v);
-        let z2 = Scalar::<N, C>::from_uint_reduced(&r_int).mul(&v).neg();
-        let c = mul::mul_double_vartime(&z1.to_canonical(), &z2.to_canonical(), &q);
+        let c = mul::mul_double_vartime(&z1, &z2, &q);
         if c.is_identity() {
             return Err(Error::SignatureInvalid);
         }
-        // x(C) mod q = r ⇔ X = cand·Z² for some cand ∈ {r, r+q, r+2q, …} below p.
+        // x(C) = X/Z², so x(C) = cand ⇔ X = cand·Z²: no inversion.
         let zz = c.z.square();
-        let mut cand = r_int;
-        while lt_vartime(&cand, &C::F::P) {
-            let cand_fe = Base::<N, C>::from_canonical_const(&cand);
-            if cand_fe.mul(&zz).eq_vartime(&c.x) {
-                return Ok(());
-            }
-            let (next, carry) = add_n(&cand, &C::S::P);
-            if carry != 0 {
-                break;
-            }
-            cand = next;
+        if Self::x_mod_q_is(&r_int, |cand| cand.mul(&zz).eq_vartime(&c.x)) {
+            Ok(())
+        } else {
+            Err(Error::SignatureInvalid)
         }
-        Err(Error::SignatureInvalid)
     }
 }
 

@@ -45,8 +45,7 @@ use zeroize::Zeroize;
 use super::constants::{CurveTc26A256, CurveTc26C512};
 use super::field::{Fe, FieldParams};
 use super::mul::{
-    COMB_BITS, COMB_ENTRIES, G_WINDOW, MAX_DIGITS, MAX_NAF, comb_digits, q_window, recode_signed,
-    wnaf,
+    COMB_BITS, COMB_ENTRIES, G_WINDOW, MAX_DIGITS, MAX_NAF, comb_digits, recode_signed, wnaf,
 };
 use super::point::Affine;
 use super::{Base, Curve, CurveOps, CurveParams, Scalar};
@@ -348,6 +347,12 @@ impl<const N: usize, C: EdwardsParams<N>> Cached<N, C> {
 // ---------------------------------------------------------------------------
 // Tables and scalar multiplication
 
+/// NAF width for Q in Edwards verification: 5 (8 odd multiples) for 256-bit
+/// scalars, 6 (16) for 512-bit ones, which minimises table plus loop work.
+const fn q_window(n: usize) -> u32 {
+    if n > 4 { 6 } else { 5 }
+}
+
 /// Largest NAF width for a variable point.
 const MAX_Q_WINDOW: u32 = 6;
 
@@ -486,8 +491,8 @@ fn mul_double_vartime<const N: usize, C: EdwardsParams<N>>(
         m = m.add_cached::<true>(&q2);
         *entry = m.to_cached();
     }
-    let mut n1 = [0i8; MAX_NAF];
-    let mut n2 = [0i8; MAX_NAF];
+    let mut n1 = [0i16; MAX_NAF];
+    let mut n2 = [0i16; MAX_NAF];
     let len1 = wnaf(u1, G_WINDOW, &mut n1);
     let len2 = wnaf(u2, w, &mut n2);
     let mut acc = Ext::<N, C>::identity();

@@ -269,23 +269,31 @@ impl<const N: usize, C: CurveParams<N>> Projective<N, C> {
     }
 }
 
-impl<const N: usize, C: CurveParams<N>> ConditionallySelectable for Projective<N, C> {
-    fn conditional_select(a: &Self, b: &Self, choice: Choice) -> Self {
-        Projective {
-            x: Fe::conditional_select(&a.x, &b.x, choice),
-            y: Fe::conditional_select(&a.y, &b.y, choice),
-            z: Fe::conditional_select(&a.z, &b.z, choice),
+/// Constant-time selection and wiping for a point type with fields x, y, z.
+macro_rules! xyz_traits {
+    ($point:ident) => {
+        impl<const N: usize, C: CurveParams<N>> ConditionallySelectable for $point<N, C> {
+            fn conditional_select(a: &Self, b: &Self, choice: Choice) -> Self {
+                $point {
+                    x: Fe::conditional_select(&a.x, &b.x, choice),
+                    y: Fe::conditional_select(&a.y, &b.y, choice),
+                    z: Fe::conditional_select(&a.z, &b.z, choice),
+                }
+            }
         }
-    }
+
+        impl<const N: usize, C: CurveParams<N>> zeroize::Zeroize for $point<N, C> {
+            fn zeroize(&mut self) {
+                self.x.zeroize();
+                self.y.zeroize();
+                self.z.zeroize();
+            }
+        }
+    };
 }
 
-impl<const N: usize, C: CurveParams<N>> zeroize::Zeroize for Projective<N, C> {
-    fn zeroize(&mut self) {
-        self.x.zeroize();
-        self.y.zeroize();
-        self.z.zeroize();
-    }
-}
+xyz_traits!(Projective);
+xyz_traits!(Jacobian);
 
 /// A point in Jacobian coordinates for variable-time arithmetic on public
 /// data; `z = 0` is the point at infinity.
@@ -474,23 +482,5 @@ impl<const N: usize, C: CurveParams<N>> Jacobian<N, C> {
     pub(crate) fn to_projective(self) -> Projective<N, C> {
         let zz = self.z.square();
         Projective::from_parts(self.x.mul(&self.z), self.y, zz.mul(&self.z))
-    }
-}
-
-impl<const N: usize, C: CurveParams<N>> ConditionallySelectable for Jacobian<N, C> {
-    fn conditional_select(a: &Self, b: &Self, choice: Choice) -> Self {
-        Jacobian {
-            x: Fe::conditional_select(&a.x, &b.x, choice),
-            y: Fe::conditional_select(&a.y, &b.y, choice),
-            z: Fe::conditional_select(&a.z, &b.z, choice),
-        }
-    }
-}
-
-impl<const N: usize, C: CurveParams<N>> zeroize::Zeroize for Jacobian<N, C> {
-    fn zeroize(&mut self) {
-        self.x.zeroize();
-        self.y.zeroize();
-        self.z.zeroize();
     }
 }

@@ -415,11 +415,7 @@ impl<const N: usize, C: CurveParams<N>> Jacobian<N, C> {
         if self.is_identity() {
             return Self::from_affine(rhs);
         }
-        let z1z1 = self.z.square();
-        let u2 = rhs.x.mul(&z1z1);
-        let s2 = rhs.y.mul(&self.z).mul(&z1z1);
-        let h = u2.sub(&self.x);
-        let r = s2.sub(&self.y).double();
+        let [z1z1, h, r] = self.madd_start(rhs);
         if h.is_zero_vartime() {
             return if r.is_zero_vartime() {
                 self.double()
@@ -427,36 +423,37 @@ impl<const N: usize, C: CurveParams<N>> Jacobian<N, C> {
                 Self::identity()
             };
         }
-        let hh = h.square();
-        let i = hh.double().double();
-        let j = h.mul(&i);
-        let v = self.x.mul(&i);
-        let x3 = r.square().sub(&j).sub(&v.double());
-        let y3 = r.mul(&v.sub(&x3)).sub(&self.y.mul(&j).double());
-        let z3 = self.z.add(&h).square().sub(&z1z1).sub(&hh);
-        Jacobian {
-            x: x3,
-            y: y3,
-            z: z3,
-        }
+        self.madd_finish(&z1z1, &h, &r)
     }
 
     /// P + Q with Q affine by madd-2007-bl **without** special cases:
     /// constant-time, and correct only when P ≠ O, P ≠ ±Q. The caller
     /// guarantees that (see `mul::safe_rows`).
     pub(crate) fn add_affine_incomplete(&self, rhs: &Affine<N, C>) -> Self {
+        let [z1z1, h, r] = self.madd_start(rhs);
+        self.madd_finish(&z1z1, &h, &r)
+    }
+
+    /// The first half of madd-2007-bl: Z1², H = U2 − X1 and R = 2·(S2 − Y1).
+    /// H = 0 means Q = ±P (R = 0 tells which).
+    #[inline(always)]
+    fn madd_start(&self, rhs: &Affine<N, C>) -> [Fe<N, C::F>; 3] {
         let z1z1 = self.z.square();
         let u2 = rhs.x.mul(&z1z1);
         let s2 = rhs.y.mul(&self.z).mul(&z1z1);
-        let h = u2.sub(&self.x);
-        let r = s2.sub(&self.y).double();
+        [z1z1, u2.sub(&self.x), s2.sub(&self.y).double()]
+    }
+
+    /// The second half of madd-2007-bl, from Z1², H and R.
+    #[inline(always)]
+    fn madd_finish(&self, z1z1: &Fe<N, C::F>, h: &Fe<N, C::F>, r: &Fe<N, C::F>) -> Self {
         let hh = h.square();
         let i = hh.double().double();
         let j = h.mul(&i);
         let v = self.x.mul(&i);
         let x3 = r.square().sub(&j).sub(&v.double());
         let y3 = r.mul(&v.sub(&x3)).sub(&self.y.mul(&j).double());
-        let z3 = self.z.add(&h).square().sub(&z1z1).sub(&hh);
+        let z3 = self.z.add(h).square().sub(z1z1).sub(&hh);
         Jacobian {
             x: x3,
             y: y3,

@@ -1,0 +1,1 @@
+//! revocation (being written).

@@ -1,0 +1,1 @@
+//! tsp (being written).

@@ -31,6 +31,7 @@ pub mod ocsp;
 pub mod oids;
 pub mod path;
 pub mod profile;
+pub mod report;
 pub mod revocation;
 pub mod signer;
 pub mod trust;

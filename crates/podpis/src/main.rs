@@ -7,6 +7,8 @@
 //! binary is where that wiring lives.
 #![forbid(unsafe_code)]
 
+mod files;
+mod key;
 mod speed;
 
 use std::io;
@@ -38,12 +40,14 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Speed(speed::SpeedArgs),
+    Key(key::KeyArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Speed(args) => speed::run(&args),
+        Command::Key(args) => key::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,1 +1,595 @@
-//! tsp (being written).
+//! Time-stamp protocol (RFC 3161): requests, responses and the TSTInfo a
+//! time-stamp token carries.
+//!
+//! `x509-tsp` is still on `der` 0.7, whose types cannot mix with the
+//! `x509-cert` 0.3 / `cms` 0.3 ones used everywhere else, so the structures
+//! are declared here on `der` 0.8, each quoting its ASN.1.
+//!
+//! Transport is not here: a request is bytes to POST with content type
+//! [`REQUEST_CONTENT_TYPE`], a response is bytes of [`RESPONSE_CONTENT_TYPE`].
+//! Verifying a token's CMS signature is [`crate::cms`]'s job; this module
+//! checks what the token says (imprint, nonce, policy, time).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use const_oid::ObjectIdentifier;
+use der::asn1::{BitString, Int, OctetString, Utf8StringRef};
+use der::{Any, Decode, Encode, Sequence, Tag, Tagged};
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::ext::Extensions;
+use x509_cert::ext::pkix::name::GeneralName;
+
+use crate::algorithm::DigestAlgorithm;
+
+/// MIME type of a request (RFC 3161 §3.4).
+pub const REQUEST_CONTENT_TYPE: &str = "application/timestamp-query";
+/// MIME type of a response (RFC 3161 §3.4).
+pub const RESPONSE_CONTENT_TYPE: &str = "application/timestamp-reply";
+
+/// Why a time-stamp request or response was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TspError {
+    /// Not valid DER of the expected structure.
+    #[error("malformed time-stamp message: {0}")]
+    Malformed(#[from] der::Error),
+    /// The hash algorithm of an imprint is not one podpis computes.
+    #[error("unsupported hash algorithm {0} in the message imprint")]
+    UnsupportedDigest(ObjectIdentifier),
+    /// The imprint's length does not fit its hash algorithm.
+    #[error("message imprint of {actual} bytes for a {expected}-byte hash")]
+    ImprintLength {
+        /// Length the algorithm produces.
+        expected: usize,
+        /// Length found.
+        actual: usize,
+    },
+    /// The TSA refused: status rejection/waiting/revocation…
+    #[error("the time-stamp authority refused the request (status {status}{})", text.as_deref().map(|t| format!(": {t}")).unwrap_or_default())]
+    Refused {
+        /// PKIStatus value.
+        status: u8,
+        /// The TSA's statusString, joined.
+        text: Option<String>,
+        /// The failInfo bits set (RFC 3161 §2.4.2 names), e.g. `badAlg`.
+        fail_info: Vec<&'static str>,
+    },
+    /// A granted response without a token.
+    #[error("the time-stamp response grants but carries no token")]
+    MissingToken,
+    /// The token's content is not a TSTInfo.
+    #[error("the time-stamp token does not contain a TSTInfo (content type {0})")]
+    NotTstInfo(ObjectIdentifier),
+    /// The token stamps other data than asked for.
+    #[error("the time-stamp token is for other data (message imprint differs)")]
+    ImprintMismatch,
+    /// The token's nonce is not the request's.
+    #[error("the time-stamp token's nonce does not match the request")]
+    NonceMismatch,
+    /// The token names another policy than the request asked for.
+    #[error("the time-stamp token's policy {0} is not the one requested")]
+    PolicyMismatch(ObjectIdentifier),
+    /// genTime is not a valid GeneralizedTime.
+    #[error("the time-stamp token's time is malformed")]
+    BadTime,
+}
+
+impl crate::Diagnostic for TspError {
+    fn code(&self) -> &'static str {
+        match self {
+            TspError::Malformed(_) | TspError::BadTime | TspError::NotTstInfo(_) => "TSP_MALFORMED",
+            TspError::UnsupportedDigest(_) | TspError::ImprintLength { .. } => {
+                "TSP_UNSUPPORTED_DIGEST"
+            }
+            TspError::Refused { .. } => "TSP_REFUSED",
+            TspError::MissingToken => "TSP_NO_TOKEN",
+            TspError::ImprintMismatch => "TSP_IMPRINT_MISMATCH",
+            TspError::NonceMismatch => "TSP_NONCE_MISMATCH",
+            TspError::PolicyMismatch(_) => "TSP_POLICY_MISMATCH",
+        }
+    }
+
+    fn message_ru(&self) -> String {
+        match self {
+            TspError::Malformed(_) | TspError::BadTime | TspError::NotTstInfo(_) => {
+                "Ответ службы штампов времени повреждён. Проверьте адрес службы и повторите запрос.".into()
+            }
+            TspError::UnsupportedDigest(oid) => format!(
+                "Алгоритм хеширования {oid} не поддерживается. Используйте ГОСТ Р 34.11-2012 (Стрибог)."
+            ),
+            TspError::ImprintLength { .. } => {
+                "Длина хеша в запросе не соответствует алгоритму. Сформируйте запрос заново.".into()
+            }
+            TspError::Refused { status, text, .. } => format!(
+                "Служба штампов времени отказала (статус {status}{}). Проверьте алгоритм и политику запроса или обратитесь к оператору службы.",
+                text.as_deref().map(|t| format!(": {t}")).unwrap_or_default()
+            ),
+            TspError::MissingToken => {
+                "Служба штампов времени не вернула штамп. Повторите запрос позже.".into()
+            }
+            TspError::ImprintMismatch => {
+                "Штамп времени выдан для других данных. Запросите штамп заново.".into()
+            }
+            TspError::NonceMismatch => {
+                "Штамп времени не соответствует запросу (nonce). Возможна подмена ответа; запросите штамп заново.".into()
+            }
+            TspError::PolicyMismatch(oid) => format!(
+                "Штамп выдан по политике {oid}, а не по запрошенной. Уточните политику у оператора службы."
+            ),
+        }
+    }
+
+    fn message_en(&self) -> String {
+        match self {
+            TspError::Malformed(_) | TspError::BadTime | TspError::NotTstInfo(_) => {
+                "The time-stamp response is damaged. Check the service address and try again.".into()
+            }
+            TspError::UnsupportedDigest(oid) => format!(
+                "Hash algorithm {oid} is not supported. Use GOST R 34.11-2012 (Streebog)."
+            ),
+            TspError::ImprintLength { .. } => {
+                "The hash length in the request does not fit its algorithm. Build the request again.".into()
+            }
+            TspError::Refused { status, text, .. } => format!(
+                "The time-stamp authority refused (status {status}{}). Check the request's algorithm and policy or contact the service operator.",
+                text.as_deref().map(|t| format!(": {t}")).unwrap_or_default()
+            ),
+            TspError::MissingToken => "The time-stamp authority returned no token. Try again later.".into(),
+            TspError::ImprintMismatch => {
+                "The time-stamp was issued for other data. Request it again.".into()
+            }
+            TspError::NonceMismatch => {
+                "The time-stamp does not answer this request (nonce). The reply may be forged; request it again.".into()
+            }
+            TspError::PolicyMismatch(oid) => format!(
+                "The time-stamp was issued under policy {oid}, not the one requested. Ask the service operator which policy to use."
+            ),
+        }
+    }
+}
+
+/// `MessageImprint ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier,
+/// hashedMessage OCTET STRING }` (RFC 3161 §2.4.1).
+#[derive(Clone, Debug, PartialEq, Eq, Sequence)]
+pub struct MessageImprint {
+    /// The hash algorithm.
+    pub hash_algorithm: AlgorithmIdentifierOwned,
+    /// The hash of the data stamped.
+    pub hashed_message: OctetString,
+}
+
+impl MessageImprint {
+    /// The imprint of `data` under `alg`.
+    pub fn of(alg: DigestAlgorithm, data: &[u8]) -> Result<Self, TspError> {
+        Self::from_digest(alg, &alg.digest(data))
+    }
+
+    /// An imprint of a digest already computed.
+    pub fn from_digest(alg: DigestAlgorithm, digest: &[u8]) -> Result<Self, TspError> {
+        if digest.len() != alg.output_len() {
+            return Err(TspError::ImprintLength {
+                expected: alg.output_len(),
+                actual: digest.len(),
+            });
+        }
+        Ok(MessageImprint {
+            hash_algorithm: alg.algorithm_identifier(),
+            hashed_message: OctetString::new(digest)?,
+        })
+    }
+
+    /// Whether two imprints name the same algorithm and hash. Absent and
+    /// NULL hash parameters count as equal (both are seen in the wild).
+    pub fn matches(&self, other: &MessageImprint) -> bool {
+        let null_or_absent = |p: &Option<Any>| p.as_ref().is_none_or(|a| a.tag() == Tag::Null);
+        self.hash_algorithm.oid == other.hash_algorithm.oid
+            && (self.hash_algorithm.parameters == other.hash_algorithm.parameters
+                || (null_or_absent(&self.hash_algorithm.parameters)
+                    && null_or_absent(&other.hash_algorithm.parameters)))
+            && self.hashed_message == other.hashed_message
+    }
+}
+
+/// ```text
+/// TimeStampReq ::= SEQUENCE {
+///    version          INTEGER { v1(1) },
+///    messageImprint   MessageImprint,
+///    reqPolicy        TSAPolicyId OPTIONAL,
+///    nonce            INTEGER OPTIONAL,
+///    certReq          BOOLEAN DEFAULT FALSE,
+///    extensions       [0] IMPLICIT Extensions OPTIONAL }
+/// ```
+/// (RFC 3161 §2.4.1)
+#[derive(Clone, Debug, PartialEq, Eq, Sequence)]
+pub struct TimeStampReq {
+    /// Always 1.
+    pub version: u8,
+    /// What to stamp.
+    pub message_imprint: MessageImprint,
+    /// The TSA policy asked for.
+    #[asn1(optional = "true")]
+    pub req_policy: Option<ObjectIdentifier>,
+    /// A random number the token must echo.
+    #[asn1(optional = "true")]
+    pub nonce: Option<Int>,
+    /// Whether the TSA should include its certificate in the token.
+    #[asn1(default = "Default::default")]
+    pub cert_req: bool,
+    /// Request extensions.
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    pub extensions: Option<Extensions>,
+}
+
+impl TimeStampReq {
+    /// A request for `imprint` with a fresh 128-bit random nonce, asking for
+    /// the TSA certificate in the token (what `openssl ts -query -cert` does).
+    pub fn new(
+        imprint: MessageImprint,
+        policy: Option<ObjectIdentifier>,
+    ) -> Result<Self, TspError> {
+        let mut nonce = [0u8; 16];
+        // A failing OS random source leaves a zero nonce; the request is still
+        // well-formed, only replay protection weakens, so fall back silently
+        // to a time-derived value rather than refusing.
+        if getrandom::fill(&mut nonce).is_err() {
+            let t = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default();
+            nonce.copy_from_slice(&t.as_nanos().to_be_bytes());
+        }
+        nonce[0] &= 0x7f; // positive
+        Ok(TimeStampReq {
+            version: 1,
+            message_imprint: imprint,
+            req_policy: policy,
+            nonce: Some(Int::new(&nonce)?),
+            cert_req: true,
+            extensions: None,
+        })
+    }
+
+    /// Reads a DER request.
+    pub fn from_der_bytes(der: &[u8]) -> Result<Self, TspError> {
+        Ok(TimeStampReq::from_der(der)?)
+    }
+}
+
+/// The names of the PKIFailureInfo bits RFC 3161 §2.4.2 uses, by bit number.
+const FAIL_INFO_NAMES: [(usize, &str); 8] = [
+    (0, "badAlg"),
+    (2, "badRequest"),
+    (5, "badDataFormat"),
+    (14, "timeNotAvailable"),
+    (15, "unacceptedPolicy"),
+    (16, "unacceptedExtension"),
+    (17, "addInfoNotAvailable"),
+    (25, "systemFailure"),
+];
+
+/// `TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken
+/// TimeStampToken OPTIONAL }`; the token is a CMS ContentInfo (RFC 3161 §2.4.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimeStampResp {
+    /// The TSA's verdict.
+    pub status: u8,
+    /// statusString lines.
+    pub status_text: Vec<String>,
+    /// Names of the failInfo bits set.
+    pub fail_info: Vec<&'static str>,
+    /// The DER of the token (a ContentInfo holding SignedData), if granted.
+    pub token: Option<Vec<u8>>,
+}
+
+impl TimeStampResp {
+    /// Reads a DER response.
+    pub fn from_der_bytes(der: &[u8]) -> Result<Self, TspError> {
+        let TimeStampRespRef { status, token } = TimeStampRespRef::from_der(der)?;
+        let token = token.map(|t| t.to_der()).transpose()?;
+        Ok(TimeStampResp {
+            status: status.status,
+            status_text: status
+                .status_string
+                .unwrap_or_default()
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+            fail_info: status
+                .fail_info
+                .map(|bits| {
+                    let set: Vec<bool> = bits.bits().collect();
+                    FAIL_INFO_NAMES
+                        .iter()
+                        .filter(|(bit, _)| set.get(*bit).copied().unwrap_or(false))
+                        .map(|(_, name)| *name)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            token,
+        })
+    }
+
+    /// The token, if the TSA granted (status 0 or 1); the refusal otherwise.
+    pub fn into_token(self) -> Result<Vec<u8>, TspError> {
+        if self.status > 1 {
+            return Err(TspError::Refused {
+                status: self.status,
+                text: (!self.status_text.is_empty()).then(|| self.status_text.join("; ")),
+                fail_info: self.fail_info,
+            });
+        }
+        self.token.ok_or(TspError::MissingToken)
+    }
+}
+
+/// TimeStampResp as decoded, borrowing from the input.
+#[derive(Clone, Debug, PartialEq, Eq, Sequence)]
+struct TimeStampRespRef<'a> {
+    status: PkiStatusInfoRef<'a>,
+    #[asn1(optional = "true")]
+    token: Option<Any>,
+}
+
+/// ```text
+/// PKIStatusInfo ::= SEQUENCE {
+///    status        PKIStatus,
+///    statusString  PKIFreeText     OPTIONAL,
+///    failInfo      PKIFailureInfo  OPTIONAL }
+/// PKIFreeText ::= SEQUENCE SIZE (1..MAX) OF UTF8String
+/// ```
+/// (RFC 3161 §2.4.2, RFC 4210). status is granted(0), grantedWithMods(1),
+/// rejection(2), waiting(3), revocationWarning(4), revocationNotification(5).
+#[derive(Clone, Debug, PartialEq, Eq, Sequence)]
+struct PkiStatusInfoRef<'a> {
+    status: u8,
+    #[asn1(optional = "true")]
+    status_string: Option<Vec<Utf8StringRef<'a>>>,
+    #[asn1(optional = "true")]
+    fail_info: Option<BitString>,
+}
+
+/// `Accuracy ::= SEQUENCE { seconds INTEGER OPTIONAL, millis [0] INTEGER
+/// (1..999) OPTIONAL, micros [1] INTEGER (1..999) OPTIONAL }` (RFC 3161 §2.4.2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Sequence)]
+pub struct Accuracy {
+    /// Whole seconds.
+    #[asn1(optional = "true")]
+    pub seconds: Option<u32>,
+    /// Milliseconds.
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    pub millis: Option<u16>,
+    /// Microseconds.
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    pub micros: Option<u16>,
+}
+
+impl Accuracy {
+    /// The accuracy as a duration.
+    pub fn duration(&self) -> Duration {
+        Duration::from_secs(u64::from(self.seconds.unwrap_or(0)))
+            + Duration::from_millis(u64::from(self.millis.unwrap_or(0)))
+            + Duration::from_micros(u64::from(self.micros.unwrap_or(0)))
+    }
+}
+
+/// ```text
+/// TSTInfo ::= SEQUENCE {
+///    version         INTEGER { v1(1) },
+///    policy          TSAPolicyId,
+///    messageImprint  MessageImprint,
+///    serialNumber    INTEGER,
+///    genTime         GeneralizedTime,
+///    accuracy        Accuracy OPTIONAL,
+///    ordering        BOOLEAN DEFAULT FALSE,
+///    nonce           INTEGER OPTIONAL,
+///    tsa             [0] GeneralName OPTIONAL,
+///    extensions      [1] IMPLICIT Extensions OPTIONAL }
+/// ```
+/// (RFC 3161 §2.4.2). genTime is kept as received: TSAs write fractional
+/// seconds (`20250101120000.123Z`), which `der`'s GeneralizedTime refuses;
+/// [`TstInfo::gen_time`] parses it.
+#[derive(Clone, Debug, PartialEq, Eq, Sequence)]
+pub struct TstInfo {
+    /// Always 1.
+    pub version: u8,
+    /// The TSA policy the token was issued under.
+    pub policy: ObjectIdentifier,
+    /// What was stamped.
+    pub message_imprint: MessageImprint,
+    /// Unique per token from this TSA.
+    pub serial_number: Int,
+    /// The time, as a GeneralizedTime.
+    pub gen_time: Any,
+    /// How accurate genTime is.
+    #[asn1(optional = "true")]
+    pub accuracy: Option<Accuracy>,
+    /// Whether tokens from this TSA are strictly ordered by genTime.
+    #[asn1(default = "Default::default")]
+    pub ordering: bool,
+    /// The request's nonce, echoed.
+    #[asn1(optional = "true")]
+    pub nonce: Option<Int>,
+    /// The TSA's name.
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub tsa: Option<GeneralName>,
+    /// Extensions.
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    pub extensions: Option<Extensions>,
+}
+
+impl TstInfo {
+    /// Reads the DER of a TSTInfo (the eContent of a token).
+    pub fn from_der_bytes(der: &[u8]) -> Result<Self, TspError> {
+        Ok(TstInfo::from_der(der)?)
+    }
+
+    /// genTime as a system time (fractions of a second kept).
+    pub fn gen_time(&self) -> Result<SystemTime, TspError> {
+        if self.gen_time.tag() != Tag::GeneralizedTime {
+            return Err(TspError::BadTime);
+        }
+        parse_generalized_time(self.gen_time.value()).ok_or(TspError::BadTime)
+    }
+
+    /// Checks what the token says against what was asked: the imprint, the
+    /// nonce (when the request had one) and the policy (when one was asked).
+    pub fn check_against(&self, request: &TimeStampReq) -> Result<(), TspError> {
+        if !self.message_imprint.matches(&request.message_imprint) {
+            return Err(TspError::ImprintMismatch);
+        }
+        if let Some(nonce) = &request.nonce {
+            if self.nonce.as_ref() != Some(nonce) {
+                return Err(TspError::NonceMismatch);
+            }
+        }
+        if let Some(policy) = request.req_policy {
+            if self.policy != policy {
+                return Err(TspError::PolicyMismatch(self.policy));
+            }
+        }
+        self.gen_time().map(|_| ())
+    }
+
+    /// Checks that the token stamps `digest` under `alg` (e.g. a CAdES-T
+    /// signature timestamp over the signature value).
+    pub fn check_imprint(&self, alg: DigestAlgorithm, digest: &[u8]) -> Result<(), TspError> {
+        if self
+            .message_imprint
+            .matches(&MessageImprint::from_digest(alg, digest)?)
+        {
+            Ok(())
+        } else {
+            Err(TspError::ImprintMismatch)
+        }
+    }
+
+    /// The digest algorithm of the imprint, when it is one podpis computes.
+    pub fn imprint_algorithm(&self) -> Result<DigestAlgorithm, TspError> {
+        let oid = self.message_imprint.hash_algorithm.oid;
+        DigestAlgorithm::from_oid(&oid).map_err(|_| TspError::UnsupportedDigest(oid))
+    }
+}
+
+/// Reads the TSTInfo out of a time-stamp token (a ContentInfo holding
+/// SignedData with eContentType id-ct-TSTInfo) **without checking the
+/// token's signature**; [`crate::cms`] verifies that.
+pub fn tst_info_of_token(token: &[u8]) -> Result<TstInfo, TspError> {
+    let info = cms::content_info::ContentInfo::from_der(token)?;
+    if info.content_type != crate::oids::ID_SIGNED_DATA {
+        return Err(TspError::NotTstInfo(info.content_type));
+    }
+    let signed: cms::signed_data::SignedData = info.content.decode_as()?;
+    let encap = &signed.encap_content_info;
+    if encap.econtent_type != crate::oids::ID_CT_TST_INFO {
+        return Err(TspError::NotTstInfo(encap.econtent_type));
+    }
+    let content = encap.econtent.as_ref().ok_or(TspError::MissingToken)?;
+    let octets: OctetString = content.decode_as()?;
+    TstInfo::from_der_bytes(octets.as_bytes())
+}
+
+/// Parses `YYYYMMDDHHMMSS[.f+]Z` (the only GeneralizedTime form RFC 3161
+/// §2.4.2 allows) into a system time.
+fn parse_generalized_time(bytes: &[u8]) -> Option<SystemTime> {
+    let text = core::str::from_utf8(bytes).ok()?.strip_suffix('Z')?;
+    let (whole, fraction) = match text.split_once('.') {
+        Some((w, f)) if !f.is_empty() && f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()) => {
+            (w, Some(f))
+        }
+        Some(_) => return None,
+        None => (text, None),
+    };
+    if whole.len() != 14 || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let num = |r: core::ops::Range<usize>| whole[r].parse::<u16>().ok();
+    let dt = der::DateTime::new(
+        num(0..4)?,
+        num(4..6)? as u8,
+        num(6..8)? as u8,
+        num(8..10)? as u8,
+        num(10..12)? as u8,
+        num(12..14)? as u8,
+    )
+    .ok()?;
+    let nanos = fraction.map_or(Some(0), |f| {
+        let mut padded = f.to_owned();
+        while padded.len() < 9 {
+            padded.push('0');
+        }
+        padded.parse::<u32>().ok()
+    })?;
+    Some(dt.to_system_time() + Duration::from_nanos(u64::from(nanos)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_round_trips_and_carries_a_positive_nonce() {
+        let imprint = MessageImprint::of(DigestAlgorithm::Streebog256, b"data").unwrap();
+        let req = TimeStampReq::new(imprint.clone(), None).unwrap();
+        let der = req.to_der().unwrap();
+        let back = TimeStampReq::from_der_bytes(&der).unwrap();
+        assert_eq!(back, req);
+        assert!(back.cert_req);
+        assert_eq!(back.message_imprint.hashed_message.as_bytes().len(), 32);
+        let other = TimeStampReq::new(imprint, None).unwrap();
+        assert_ne!(other.nonce, req.nonce, "nonces are random");
+    }
+
+    #[test]
+    fn imprint_length_must_fit_the_algorithm() {
+        assert_eq!(
+            MessageImprint::from_digest(DigestAlgorithm::Streebog512, &[0; 32]),
+            Err(TspError::ImprintLength {
+                expected: 64,
+                actual: 32
+            })
+        );
+    }
+
+    #[test]
+    fn generalized_time_with_and_without_fractions() {
+        let t = parse_generalized_time(b"20250101120000Z").unwrap();
+        let f = parse_generalized_time(b"20250101120000.25Z").unwrap();
+        assert_eq!(f.duration_since(t).unwrap(), Duration::from_millis(250));
+        for bad in [
+            &b"20250101120000"[..],
+            b"2025010112000Z",
+            b"20250101120000.Z",
+            b"20251301120000Z",
+            b"20250101120000.1aZ",
+        ] {
+            assert_eq!(
+                parse_generalized_time(bad),
+                None,
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn refusal_names_the_failure_bits() {
+        // PKIStatusInfo { status 2, statusString {"bad"}, failInfo badAlg }
+        let der = [
+            0x30, 0x10, 0x30, 0x0e, 0x02, 0x01, 0x02, 0x30, 0x05, 0x0c, 0x03, b'b', b'a', b'd',
+            0x03, 0x02, 0x07, 0x80,
+        ];
+        let resp = TimeStampResp::from_der_bytes(&der).unwrap();
+        assert_eq!(resp.status, 2);
+        assert_eq!(resp.fail_info, vec!["badAlg"]);
+        match resp.into_token() {
+            Err(TspError::Refused {
+                status: 2,
+                text: Some(t),
+                fail_info,
+            }) => {
+                assert_eq!(t, "bad");
+                assert_eq!(fail_info, vec!["badAlg"]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -14,15 +14,17 @@ use std::sync::OnceLock;
 const ENGINE: &str = "/usr/lib/x86_64-linux-gnu/engines-3/gost.so";
 
 /// An `openssl` command with the GOST engine loaded by configuration.
-pub fn openssl() -> Command {
+pub(crate) fn openssl() -> Command {
     let mut cmd = Command::new("openssl");
     cmd.env("OPENSSL_CONF", config());
     cmd
 }
 
 /// Runs a command and returns its output; panics with stderr when it fails.
-pub fn run_ok(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+pub(crate) fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     assert!(
         out.status.success(),
         "{cmd:?} failed: {}{}",
@@ -34,7 +36,7 @@ pub fn run_ok(cmd: &mut Command) -> Output {
 
 /// The OpenSSL configuration file that loads the GOST engine; written once
 /// per test process. Fails the test unless the engine works.
-pub fn config() -> &'static Path {
+pub(crate) fn config() -> &'static Path {
     static CONFIG: OnceLock<PathBuf> = OnceLock::new();
     CONFIG.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("podpis-pki-openssl-{}", std::process::id()));
@@ -51,11 +53,17 @@ pub fn config() -> &'static Path {
         .unwrap();
         let out = Command::new("openssl")
             .env("OPENSSL_CONF", &path)
-            .args(["list", "-public-key-algorithms"])
+            .args([
+                "genpkey",
+                "-algorithm",
+                "gost2012_256",
+                "-pkeyopt",
+                "paramset:A",
+            ])
             .output()
             .expect("cannot run `openssl`: install it (scripts/test does)");
         assert!(
-            String::from_utf8_lossy(&out.stdout).contains("gost2012_256"),
+            out.status.success() && out.stdout.starts_with(b"-----BEGIN PRIVATE KEY-----"),
             "OpenSSL's GOST engine is not available: `apt-get install libengine-gost-openssl` \
              (scripts/test does)"
         );
@@ -64,8 +72,12 @@ pub fn config() -> &'static Path {
 }
 
 /// The shared third-party corpus (`../shared/interop` beside the checkout).
-pub fn corpus() -> PathBuf {
+pub(crate) fn corpus() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/interop");
-    assert!(dir.is_dir(), "the interop corpus is missing at {}", dir.display());
+    assert!(
+        dir.is_dir(),
+        "the interop corpus is missing at {}",
+        dir.display()
+    );
     dir
 }

@@ -9,7 +9,10 @@
 
 mod files;
 mod key;
+mod net;
 mod speed;
+mod time;
+mod ts;
 
 use std::io;
 use std::process::ExitCode;
@@ -41,6 +44,7 @@ struct Cli {
 enum Command {
     Speed(speed::SpeedArgs),
     Key(key::KeyArgs),
+    Ts(ts::TsArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Speed(args) => speed::run(&args),
         Command::Key(args) => key::run(&args),
+        Command::Ts(args) => ts::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

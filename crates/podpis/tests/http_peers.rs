@@ -1,0 +1,183 @@
+//! The network clients of the CLI against real peers: `podpis ts` asks
+//! OpenSSL's GOST time-stamp authority (`openssl ts -reply`) behind a
+//! minimal HTTP server on a loopback port.
+#[path = "../../pki/tests/support/mod.rs"]
+mod support;
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::thread;
+
+use support::{openssl, run_ok};
+
+/// Serves POST requests: each body goes to `answer`, whose bytes are the
+/// reply with `content_type`. Returns the URL.
+fn serve(content_type: &'static str, answer: impl Fn(&[u8]) -> Vec<u8> + Send + 'static) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            if reader.read_exact(&mut body).is_err() {
+                continue;
+            }
+            let reply = answer(&body);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                reply.len()
+            );
+            let _ = stream.write_all(&reply);
+        }
+    });
+    url
+}
+
+fn tsa(dir: &Path) -> PathBuf {
+    fs::write(
+        dir.join("ext.cnf"),
+        "[e]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n",
+    )
+    .unwrap();
+    run_ok(openssl().current_dir(dir).args([
+        "req",
+        "-x509",
+        "-newkey",
+        "gost2012_256",
+        "-pkeyopt",
+        "paramset:A",
+        "-nodes",
+        "-keyout",
+        "tsa.key",
+        "-out",
+        "tsa.pem",
+        "-subj",
+        "/CN=TSA/C=RU",
+        "-days",
+        "2",
+        "-config",
+        "ext.cnf",
+        "-extensions",
+        "e",
+    ]));
+    let cnf = dir.join("ts.cnf");
+    fs::write(
+        &cnf,
+        format!(
+            "[tsa]\ndefault_tsa = t\n[t]\nserial = {d}/serial\nsigner_cert = {d}/tsa.pem\n\
+             signer_key = {d}/tsa.key\nsigner_digest = md_gost12_256\ndefault_policy = 1.2.643.100.200.1\n\
+             digests = md_gost12_256, md_gost12_512\ness_cert_id_alg = md_gost12_256\n",
+            d = dir.display()
+        ),
+    )
+    .unwrap();
+    fs::write(dir.join("serial"), "10\n").unwrap();
+    cnf
+}
+
+#[test]
+fn ts_gets_a_token_from_openssl_tsa() {
+    let dir = tempfile::tempdir().unwrap();
+    let cnf = tsa(dir.path());
+    let work = dir.path().to_path_buf();
+    let url = serve("application/timestamp-reply", move |req| {
+        let q = work.join(format!("q-{}.tsq", std::process::id()));
+        fs::write(&q, req).unwrap();
+        let out = openssl()
+            .args(["ts", "-reply", "-config"])
+            .arg(&cnf)
+            .arg("-queryfile")
+            .arg(&q)
+            .output()
+            .unwrap();
+        out.stdout
+    });
+    let doc = dir.path().join("doc.txt");
+    fs::write(&doc, "заявление").unwrap();
+    let token = dir.path().join("doc.tsr");
+    let query = dir.path().join("doc.tsq");
+    let out = Command::new(env!("CARGO_BIN_EXE_podpis"))
+        .args(["ts", "--url", &url, "--in"])
+        .arg(&doc)
+        .arg("--out")
+        .arg(&token)
+        .arg("--query-out")
+        .arg(&query)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("1.2.643.100.200.1"), "{stdout}");
+    assert!(stdout.contains("serial: 1"), "{stdout}");
+    // OpenSSL verifies the saved token against the saved request.
+    let verify = openssl()
+        .args(["ts", "-verify", "-token_in", "-in"])
+        .arg(&token)
+        .arg("-queryfile")
+        .arg(&query)
+        .arg("-CAfile")
+        .arg(dir.path().join("tsa.pem"))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&verify.stdout).contains("Verification: OK"),
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}
+
+#[test]
+fn ts_reports_a_refusal_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cnf = tsa(dir.path());
+    let work = dir.path().to_path_buf();
+    let url = serve("application/timestamp-reply", move |req| {
+        let q = work.join("r.tsq");
+        fs::write(&q, req).unwrap();
+        openssl()
+            .args(["ts", "-reply", "-config"])
+            .arg(&cnf)
+            .arg("-queryfile")
+            .arg(&q)
+            .output()
+            .unwrap()
+            .stdout
+    });
+    let doc = dir.path().join("doc.txt");
+    fs::write(&doc, "x").unwrap();
+    let token = dir.path().join("doc.tsr");
+    let out = Command::new(env!("CARGO_BIN_EXE_podpis"))
+        .args(["ts", "--url", &url, "--policy", "1.2.3.4", "--in"])
+        .arg(&doc)
+        .arg("--out")
+        .arg(&token)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("отказала") && stderr.contains("refused"),
+        "{stderr}"
+    );
+    assert!(!token.exists());
+}

@@ -693,22 +693,99 @@ fn looks_like_der(input: &[u8]) -> bool {
     input.first() == Some(&0x30)
 }
 
+/// Decodes DER, and on failure retries with BER BOOLEANs made canonical
+/// (a TRUE written as `01` instead of `FF`, as the JavaScript GostCrypto
+/// family writes it). The signature still verifies over the original bytes
+/// with [`verify_issued_by_der`] / [`tbs_bytes`].
+pub fn decode_lenient<T: for<'a> Decode<'a, Error = der::Error>>(
+    der: &[u8],
+) -> Result<T, der::Error> {
+    match T::from_der(der) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let mut fixed = der.to_vec();
+            if canonical_booleans(&mut fixed) {
+                T::from_der(&fixed)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Rewrites non-zero BOOLEAN contents to `FF` in place, walking constructed
+/// values and OCTET STRINGs that hold DER (extension values). Returns
+/// whether anything changed; lengths never change.
+fn canonical_booleans(buf: &mut [u8]) -> bool {
+    fn walk(buf: &mut [u8], depth: usize) -> Option<bool> {
+        if depth > 32 {
+            return None;
+        }
+        let mut changed = false;
+        let mut pos = 0;
+        while pos < buf.len() {
+            let tag = buf[pos];
+            if tag & 0x1F == 0x1F {
+                return None; // multi-byte tags: not in certificates
+            }
+            let (len, hdr) = read_len(&buf[pos + 1..])?;
+            let start = pos + 1 + hdr;
+            let end = start.checked_add(len)?;
+            if end > buf.len() {
+                return None;
+            }
+            let content = &mut buf[start..end];
+            if tag == 0x01 && len == 1 {
+                if content[0] != 0 && content[0] != 0xFF {
+                    content[0] = 0xFF;
+                    changed = true;
+                }
+            } else if tag & 0x20 != 0 {
+                changed |= walk(content, depth + 1)?;
+            } else if tag == 0x04 && content.first() == Some(&0x30) {
+                let mut copy = content.to_vec();
+                if let Some(true) = walk(&mut copy, depth + 1) {
+                    content.copy_from_slice(&copy);
+                    changed = true;
+                }
+            }
+            pos = end;
+        }
+        Some(changed)
+    }
+    fn read_len(b: &[u8]) -> Option<(usize, usize)> {
+        let first = *b.first()?;
+        if first < 0x80 {
+            return Some((first as usize, 1));
+        }
+        let n = (first & 0x7F) as usize;
+        if n == 0 || n > 4 || b.len() < 1 + n {
+            return None;
+        }
+        let len = b[1..=n]
+            .iter()
+            .fold(0usize, |acc, &x| (acc << 8) | x as usize);
+        Some((len, 1 + n))
+    }
+    walk(buf, 0).unwrap_or(false)
+}
+
 /// Reads one certificate from DER or PEM (the first `CERTIFICATE` block).
 pub fn parse_certificate(input: &[u8]) -> Result<Certificate, CertError> {
     if looks_like_der(input) {
-        return Ok(Certificate::from_der(input)?);
+        return Ok(decode_lenient(input)?);
     }
     let der = pem_blocks(input, CERT_LABELS)?
         .into_iter()
         .next()
         .ok_or(CertError::NoPem("CERTIFICATE"))?;
-    Ok(Certificate::from_der(&der)?)
+    Ok(decode_lenient(&der)?)
 }
 
 /// Reads every certificate of a PEM bundle, or the one certificate of a DER file.
 pub fn parse_certificates(input: &[u8]) -> Result<Vec<Certificate>, CertError> {
     if looks_like_der(input) {
-        return Ok(vec![Certificate::from_der(input)?]);
+        return Ok(vec![decode_lenient(input)?]);
     }
     let blocks = pem_blocks(input, CERT_LABELS)?;
     if blocks.is_empty() {
@@ -716,7 +793,7 @@ pub fn parse_certificates(input: &[u8]) -> Result<Vec<Certificate>, CertError> {
     }
     blocks
         .iter()
-        .map(|d| Certificate::from_der(d).map_err(CertError::from))
+        .map(|d| decode_lenient(d).map_err(CertError::from))
         .collect()
 }
 
@@ -743,7 +820,7 @@ pub fn verify_issued_by(cert: &Certificate, issuer: &Certificate) -> Result<(), 
 
 /// As [`verify_issued_by`], over the certificate's original DER bytes.
 pub fn verify_issued_by_der(cert_der: &[u8], issuer: &Certificate) -> Result<(), CertError> {
-    let cert = Certificate::from_der(cert_der)?;
+    let cert: Certificate = decode_lenient(cert_der)?;
     check_issuer_name(&cert, issuer)?;
     let tbs = tbs_bytes(cert_der)?;
     verify_tbs(&cert, issuer, tbs)

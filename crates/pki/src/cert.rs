@@ -367,6 +367,12 @@ impl CertificateBuilder {
         self
     }
 
+    /// Removes keyUsage.
+    pub fn without_key_usage(mut self) -> Self {
+        self.key_usage = None;
+        self
+    }
+
     /// extendedKeyUsage (non-critical); empty removes it.
     pub fn extended_key_usage(mut self, purposes: Vec<ObjectIdentifier>) -> Self {
         self.extended_key_usage = purposes;

@@ -1,7 +1,12 @@
 //! Certificates and CSRs cross-checked with OpenSSL and its GOST engine,
 //! both ways, for every production parameter set.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, unreachable_pub)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 mod support;
 

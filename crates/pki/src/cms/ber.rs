@@ -275,7 +275,7 @@ mod tests {
         ] {
             assert!(normalize(bad).is_err(), "{bad:02x?}");
         }
-        let mut deep = vec![0x30, 0x80].repeat(200);
+        let mut deep = [0x30, 0x80].repeat(200);
         deep.extend(vec![0u8; 400]);
         assert!(normalize(&deep).is_err());
     }

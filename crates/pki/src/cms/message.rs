@@ -97,8 +97,9 @@ pub(crate) struct Skeleton {
     pub(crate) signers: Vec<Vec<u8>>,
 }
 
-/// Writes ContentInfo { id-signedData, SignedData } in DER: SETs sorted,
-/// duplicates dropped, the version computed as RFC 5652 §5.1 says.
+/// Writes ContentInfo { id-signedData, SignedData } in DER: SETs sorted
+/// (except signerInfos, kept in order), duplicates dropped, the version
+/// computed as RFC 5652 §5.1 says.
 pub(crate) fn assemble_content_info(s: &Skeleton) -> Result<Vec<u8>, CmsError> {
     let dedup = |v: &[Vec<u8>]| {
         let mut v = v.to_vec();
@@ -143,7 +144,10 @@ pub(crate) fn assemble_content_info(s: &Skeleton) -> Result<Vec<u8>, CmsError> {
     if !s.crls.is_empty() {
         sd.extend(ber::set_of(dedup(&s.crls), 0xa1));
     }
-    sd.extend(ber::set_of(s.signers.clone(), 0x31));
+    // SignerInfos keep their order, a new signer goes last (as OpenSSL and
+    // CryptoPro do): signer indices stay stable across co-signing and
+    // time-stamping. Every other SET is sorted.
+    sd.extend(ber::tlv(0x31, &s.signers.concat()));
     let mut ci = oids::ID_SIGNED_DATA.to_der()?;
     ci.extend(ber::tlv(0xa0, &ber::tlv(0x30, &sd)));
     Ok(ber::tlv(0x30, &ci))
@@ -426,7 +430,8 @@ impl SignedMessage {
     }
 
     /// Adds a signer over the same content (co-signature, "параллельная
-    /// подпись"). The content is taken from the message when attached; a
+    /// подпись"); it becomes the last signer, the indices of the others do
+    /// not change. The content is taken from the message when attached; a
     /// detached message needs it supplied again. The other signers stay
     /// byte-identical; `options.detached` and `options.content_type` are
     /// ignored (the message decides both).

@@ -18,7 +18,7 @@ use crate::support;
 /// `openssl()` checks the engine with `openssl list
 /// -public-key-algorithms`, which on OpenSSL 3.0.19 does not list engine
 /// algorithms even when the engine works; this checks the digests instead.
-pub fn openssl() -> std::process::Command {
+pub(crate) fn openssl() -> std::process::Command {
     static CONFIG: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     let config = CONFIG.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("podpis-cms-openssl-{}", std::process::id()));
@@ -49,16 +49,16 @@ pub fn openssl() -> std::process::Command {
 }
 
 /// A signer: key and self-signed certificate, as files and in memory.
-pub struct Party {
-    pub dir: tempfile::TempDir,
-    pub key_pem: PathBuf,
-    pub cert_pem: PathBuf,
-    pub signer: KeySigner,
-    pub cert: Certificate,
-    pub params: ParamSet,
+pub(crate) struct Party {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) key_pem: PathBuf,
+    pub(crate) cert_pem: PathBuf,
+    pub(crate) signer: KeySigner,
+    pub(crate) cert: Certificate,
+    pub(crate) params: ParamSet,
 }
 
-pub fn md(params: ParamSet) -> &'static str {
+pub(crate) fn md(params: ParamSet) -> &'static str {
     match params.key_size() {
         KeySize::Bits256 => "md_gost12_256",
         KeySize::Bits512 => "md_gost12_512",
@@ -66,7 +66,7 @@ pub fn md(params: ParamSet) -> &'static str {
 }
 
 /// `openssl req -x509 -newkey gost2012_*` with the parameter set.
-pub fn party(params: ParamSet, cn: &str) -> Party {
+pub(crate) fn party(params: ParamSet, cn: &str) -> Party {
     let dir = tempfile::tempdir().unwrap();
     let key_pem = dir.path().join("key.pem");
     let cert_pem = dir.path().join("cert.pem");
@@ -81,6 +81,7 @@ pub fn party(params: ParamSet, cn: &str) -> Party {
             .args(["-nodes", "-days", "30", "-subj"])
             .arg(format!("/CN={cn}"))
             .arg(format!("-{}", md(params)))
+            .args(["-addext", "subjectKeyIdentifier=hash"])
             .arg("-keyout")
             .arg(&key_pem)
             .arg("-out")
@@ -101,7 +102,7 @@ pub fn party(params: ParamSet, cn: &str) -> Party {
 
 /// A fixed signing time (certificates above are valid for 30 days from now,
 /// so OpenSSL accepts this instant).
-pub fn now() -> SystemTime {
+pub(crate) fn now() -> SystemTime {
     let secs = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap()
@@ -110,7 +111,7 @@ pub fn now() -> SystemTime {
 }
 
 /// `openssl cms -verify` of a DER file; returns the process output.
-pub fn openssl_verify(sig: &Path, ca: &Path, content: Option<&Path>) -> Output {
+pub(crate) fn openssl_verify(sig: &Path, ca: &Path, content: Option<&Path>) -> Output {
     let mut cmd = openssl();
     cmd.args(["cms", "-verify", "-binary", "-inform", "DER", "-in"])
         .arg(sig)
@@ -124,7 +125,7 @@ pub fn openssl_verify(sig: &Path, ca: &Path, content: Option<&Path>) -> Output {
 }
 
 /// `openssl cms -sign` of a file; returns the DER message.
-pub fn openssl_sign(p: &Party, content: &Path, detached: bool) -> Vec<u8> {
+pub(crate) fn openssl_sign(p: &Party, content: &Path, detached: bool) -> Vec<u8> {
     let out = p.dir.path().join("openssl.p7s");
     support::run_ok(
         openssl()

@@ -2,7 +2,12 @@
 //! hand-made messages (unsorted signed attributes, BER), co-signatures,
 //! countersignatures, unsigned attributes, streaming.
 // `unreachable_pub`: the shared `support` module declares `pub` items.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, unreachable_pub)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 mod cms_common;
 mod support;
@@ -83,13 +88,24 @@ fn attr<T: Encode>(oid: ObjectIdentifier, value: &T) -> Vec<u8> {
 /// A SignedData with one signer whose signed attributes are `attrs` in
 /// exactly this order (`None`: no signed attributes at all).
 fn hand_made(p: &Party, content: &[u8], attrs: Option<Vec<Vec<u8>>>) -> Vec<u8> {
+    hand_made_versions(p, content, attrs, 1, 1)
+}
+
+/// [`hand_made`] with the SignedData and SignerInfo versions given.
+fn hand_made_versions(
+    p: &Party,
+    content: &[u8],
+    attrs: Option<Vec<Vec<u8>>>,
+    sd_version: u8,
+    si_version: u8,
+) -> Vec<u8> {
     let alg = p.signer.digest_algorithm();
     let tbs = p.cert.tbs_certificate();
     let isn = cms::cert::IssuerAndSerialNumber {
         issuer: tbs.issuer().clone(),
         serial_number: tbs.serial_number().clone(),
     };
-    let mut si = tlv(0x02, &[1]);
+    let mut si = tlv(0x02, &[si_version]);
     si.extend(isn.to_der().unwrap());
     si.extend(alg.algorithm_identifier().to_der().unwrap());
     let signature = match &attrs {
@@ -109,7 +125,7 @@ fn hand_made(p: &Party, content: &[u8], attrs: Option<Vec<Vec<u8>>>) -> Vec<u8> 
             .unwrap(),
     );
     si.extend(tlv(0x04, &signature));
-    let mut sd = tlv(0x02, &[1]);
+    let mut sd = tlv(0x02, &[sd_version]);
     sd.extend(tlv(0x31, &alg.algorithm_identifier().to_der().unwrap()));
     let mut encap = oids::ID_DATA.to_der().unwrap();
     encap.extend(tlv(0xa0, &tlv(0x04, content)));
@@ -463,6 +479,23 @@ fn signing_certificate_v2_mismatch() {
     let v = msg.verify_signer(0, None, &[]).unwrap();
     assert_eq!(v.signing_certificate_v2, EssCheck::Matched);
     assert_eq!(v.signing_time, None);
+}
+
+#[test]
+fn unsupported_versions_are_format_failures() {
+    let a = alice();
+    let attrs = || Some(vec![content_type_attr(oids::ID_DATA), digest_attr(a, DOC)]);
+    let msg = SignedMessage::parse(&hand_made_versions(a, DOC, attrs(), 1, 2)).unwrap();
+    let e = msg.verify_signer(0, None, &[]).unwrap_err();
+    assert_eq!(e.code(), "CMS_UNSUPPORTED_VERSION");
+    assert_eq!(e.etsi_sub_indication(), Some("FORMAT_FAILURE"));
+    let e = SignedMessage::parse(&hand_made_versions(a, DOC, attrs(), 2, 1)).unwrap_err();
+    assert_eq!(e.code(), "CMS_UNSUPPORTED_VERSION");
+    // Versions 1/1 verify (the test can pass).
+    SignedMessage::parse(&hand_made_versions(a, DOC, attrs(), 1, 1))
+        .unwrap()
+        .verify_signer(0, None, &[])
+        .unwrap();
 }
 
 #[test]

@@ -61,8 +61,10 @@ fn identifies(sid: &SignerIdentifier, cert: &Certificate) -> bool {
 
 impl SignedMessage {
     /// Verifies signer `i`. `content` is needed only when the signature is
-    /// detached (a reader is digested in constant memory); `extra_certs`
-    /// are searched after the certificates in the message.
+    /// detached (a reader is digested in constant memory; it is ignored when
+    /// the message carries the content); `extra_certs` are searched after
+    /// the certificates in the message. Signers are independent: verify
+    /// each index in turn (a reader must then be supplied afresh).
     ///
     /// Checks, in order: format and versions; supported digest; the
     /// signer's certificate; signingCertificateV2; contentType;
@@ -122,11 +124,12 @@ fn verify_record<'c>(
     mut certs: impl Iterator<Item = &'c Certificate>,
 ) -> Result<VerifiedSigner, CmsError> {
     let info = &record.info;
-    // FORMAT_FAILURE: the versions RFC 5652 §5.3 defines.
-    match (info.version, &info.sid) {
-        (CmsVersion::V1, SignerIdentifier::IssuerAndSerialNumber(_))
-        | (CmsVersion::V3, SignerIdentifier::SubjectKeyIdentifier(_)) => {}
-        (v, _) => {
+    // FORMAT_FAILURE: the versions RFC 5652 §5.3 defines (1 goes with
+    // issuerAndSerialNumber, 3 with subjectKeyIdentifier; a mismatched pair
+    // is tolerated, the identifier decides).
+    match info.version {
+        CmsVersion::V1 | CmsVersion::V3 => {}
+        v => {
             return Err(CmsError::UnsupportedVersion {
                 structure: "SignerInfo",
                 version: v as u8,

@@ -1,1 +1,0 @@
-//! cms (being written).

@@ -644,7 +644,7 @@ impl RequestBuilder {
     }
 
     /// Asks about one more certificate.
-    pub fn add(mut self, id: CertId) -> Self {
+    pub fn cert_id(mut self, id: CertId) -> Self {
         self.ids.push(id);
         self
     }

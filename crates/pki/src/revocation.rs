@@ -287,14 +287,17 @@ impl Diagnostic for RevocationError {
     }
 }
 
+/// A cache key: the issuer name's DER and the authorityKeyIdentifier.
+type IssuerKey = (Vec<u8>, Option<Vec<u8>>);
+
 /// CRLs by issuer (name DER + authorityKeyIdentifier), newest kept.
 #[derive(Debug, Default)]
 struct CrlCache {
-    by_issuer: HashMap<(Vec<u8>, Option<Vec<u8>>), (Crl, EvidenceOrigin)>,
+    by_issuer: HashMap<IssuerKey, (Crl, EvidenceOrigin)>,
 }
 
 impl CrlCache {
-    fn key(name: &Name, aki: Option<&[u8]>) -> (Vec<u8>, Option<Vec<u8>>) {
+    fn key(name: &Name, aki: Option<&[u8]>) -> IssuerKey {
         (name.to_der().unwrap_or_default(), aki.map(<[u8]>::to_vec))
     }
 
@@ -458,7 +461,7 @@ impl RevocationChecker {
         };
         for url in ocsp_urls(cert) {
             let request = CertId::for_certificate(issuer, cert, CertIdHash::Sha1).and_then(|id| {
-                let builder = RequestBuilder::new().add(id).random_nonce()?;
+                let builder = RequestBuilder::new().cert_id(id).random_nonce()?;
                 Ok((
                     builder.build_der()?,
                     builder.nonce_value().map(<[u8]>::to_vec),

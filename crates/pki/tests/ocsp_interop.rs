@@ -1,6 +1,7 @@
 //! OCSP against OpenSSL and the corpus: our requests read by `openssl ocsp`,
 //! OpenSSL's responder answering our requests, our responder's answers
 //! verified by `openssl ocsp`, and one negative test per check.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[allow(unreachable_pub)]
 mod revocation_support;
@@ -49,8 +50,8 @@ fn openssl_reads_our_requests() {
         ),
     ] {
         let builder = RequestBuilder::new()
-            .add(CertId::for_certificate(&pki.ca.cert, &leaf.cert, hash).unwrap())
-            .add(CertId::new(&pki.ca.cert, serial("1002"), hash).unwrap())
+            .cert_id(CertId::for_certificate(&pki.ca.cert, &leaf.cert, hash).unwrap())
+            .cert_id(CertId::new(&pki.ca.cert, serial("1002"), hash).unwrap())
             .random_nonce()
             .unwrap();
         let nonce = builder.nonce_value().unwrap().to_vec();
@@ -150,7 +151,7 @@ fn openssl_responder_answers_our_requests() {
     let now = SystemTime::now();
     for (cert, expect_revoked) in [(&f.leaf, false), (&f.revoked, true)] {
         let builder = RequestBuilder::new()
-            .add(CertId::for_certificate(&f.pki.ca.cert, &cert.cert, CertIdHash::Sha1).unwrap())
+            .cert_id(CertId::for_certificate(&f.pki.ca.cert, &cert.cert, CertIdHash::Sha1).unwrap())
             .random_nonce()
             .unwrap();
         let nonce = builder.nonce_value().unwrap().to_vec();

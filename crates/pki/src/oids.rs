@@ -129,6 +129,23 @@ pub const AD_OCSP: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1");
 /// id-ad-caIssuers access method in AuthorityInfoAccess.
 pub const AD_CA_ISSUERS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.2");
 
+// --- crl, ocsp, revocation (RFC 5280 §5, RFC 6960) ------------------------------
+
+/// id-sha1 (1.3.14.3.2.26): the CertID hash OpenSSL and most responders use.
+pub const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
+/// cRLNumber CRL extension (RFC 5280 §5.2.3).
+pub const CE_CRL_NUMBER: Oid = Oid::new_unwrap("2.5.29.20");
+/// reasonCode CRL entry extension (RFC 5280 §5.3.1).
+pub const CE_CRL_REASON: Oid = Oid::new_unwrap("2.5.29.21");
+/// invalidityDate CRL entry extension (RFC 5280 §5.3.2).
+pub const CE_INVALIDITY_DATE: Oid = Oid::new_unwrap("2.5.29.24");
+/// deltaCRLIndicator CRL extension (RFC 5280 §5.2.4).
+pub const CE_DELTA_CRL_INDICATOR: Oid = Oid::new_unwrap("2.5.29.27");
+/// issuingDistributionPoint CRL extension (RFC 5280 §5.2.5).
+pub const CE_ISSUING_DISTRIBUTION_POINT: Oid = Oid::new_unwrap("2.5.29.28");
+/// authorityKeyIdentifier (RFC 5280 §4.2.1.1).
+pub const CE_AUTHORITY_KEY_IDENTIFIER: Oid = Oid::new_unwrap("2.5.29.35");
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -213,7 +213,7 @@ pub enum PathError {
         /// The candidate issuer.
         issuer: String,
         /// What the signature check said.
-        reason: AlgorithmError,
+        reason: Box<AlgorithmError>,
     },
     /// The certificate's signatureAlgorithm differs from the signature
     /// field inside its TBSCertificate (RFC 5280 §4.1.1.2).
@@ -939,7 +939,7 @@ where
         let bad = |reason| PathError::BadSignature {
             subject: subject(child),
             issuer: subject(issuer),
-            reason,
+            reason: Box::new(reason),
         };
         let signature = child
             .signature()

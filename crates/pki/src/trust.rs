@@ -452,9 +452,10 @@ fn utf16be(bytes: &[u8]) -> Option<String> {
         .ok()
 }
 
-/// Reads the certificates of a file's contents: DER, PEM blocks, or bare
-/// base64 of a DER certificate.
-pub(crate) fn parse_certificates(bytes: &[u8]) -> Result<Vec<Certificate>, TrustError> {
+/// Reads the certificates of a file's contents, as CAs publish them: DER,
+/// PEM blocks (any line width, CRLF, text between blocks), or bare base64
+/// of a DER certificate.
+pub fn parse_certificates(bytes: &[u8]) -> Result<Vec<Certificate>, TrustError> {
     if bytes.first() == Some(&0x30) {
         return Ok(vec![
             Certificate::from_der(bytes).map_err(TrustError::Malformed)?,
@@ -478,7 +479,7 @@ const CERT_LABELS: [&[u8]; 3] = [b"CERTIFICATE", b"X509 CERTIFICATE", b"TRUSTED 
 /// blocks, CRLF line ends and any line width. Blocks with other labels
 /// (keys, CRLs) are skipped. `TRUSTED CERTIFICATE` blocks (OpenSSL's
 /// certificate followed by its trust settings) yield the certificate.
-pub(crate) fn parse_pem_bundle(pem: &[u8]) -> Result<Vec<Certificate>, TrustError> {
+fn parse_pem_bundle(pem: &[u8]) -> Result<Vec<Certificate>, TrustError> {
     let mut certs = Vec::new();
     let mut rest = pem;
     while let Some(start) = find(rest, b"-----BEGIN ") {

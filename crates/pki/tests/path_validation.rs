@@ -2,6 +2,8 @@
 //! at test time: the valid chains pass (and `openssl verify` agrees), and
 //! each check fails with its own error and ETSI sub-indication.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod path_fixtures;
 mod support;
 

@@ -9,22 +9,22 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
-use der::{Decode, DecodePem};
+use der::DecodePem;
 use x509_cert::Certificate;
 
 use crate::support;
 
 /// Extensions of a root or intermediate CA.
-pub const CA_EXT: &str = "basicConstraints=critical,CA:TRUE\n\
+pub(crate) const CA_EXT: &str = "basicConstraints=critical,CA:TRUE\n\
                           keyUsage=critical,keyCertSign,cRLSign\n\
                           subjectKeyIdentifier=hash\n";
 /// Extensions of an intermediate CA, with the issuer's key identifier.
-pub const INTER_EXT: &str = "basicConstraints=critical,CA:TRUE\n\
+pub(crate) const INTER_EXT: &str = "basicConstraints=critical,CA:TRUE\n\
                              keyUsage=critical,keyCertSign,cRLSign\n\
                              subjectKeyIdentifier=hash\n\
                              authorityKeyIdentifier=keyid:always\n";
 /// Extensions of a qualified signing certificate.
-pub const LEAF_EXT: &str = "basicConstraints=CA:FALSE\n\
+pub(crate) const LEAF_EXT: &str = "basicConstraints=CA:FALSE\n\
                             keyUsage=critical,digitalSignature,nonRepudiation\n\
                             extendedKeyUsage=clientAuth,emailProtection\n\
                             certificatePolicies=1.2.643.100.113.1,1.2.643.100.113.2\n\
@@ -33,28 +33,28 @@ pub const LEAF_EXT: &str = "basicConstraints=CA:FALSE\n\
 
 /// Lines that stop OpenSSL 3 from adding key identifiers by default, so
 /// that only names link certificates.
-pub const NO_KEY_IDS: &str = "subjectKeyIdentifier=none\nauthorityKeyIdentifier=none\n";
+pub(crate) const NO_KEY_IDS: &str = "subjectKeyIdentifier=none\nauthorityKeyIdentifier=none\n";
 
 /// Validity of the standard root.
-pub const ROOT_DATES: (&str, &str) = ("20200101000000Z", "20400101000000Z");
+pub(crate) const ROOT_DATES: (&str, &str) = ("20200101000000Z", "20400101000000Z");
 /// Validity of the standard intermediate.
-pub const INTER_DATES: (&str, &str) = ("20210101000000Z", "20350101000000Z");
+pub(crate) const INTER_DATES: (&str, &str) = ("20210101000000Z", "20350101000000Z");
 /// Validity of the standard leaf.
-pub const LEAF_DATES: (&str, &str) = ("20240101000000Z", "20270101000000Z");
+pub(crate) const LEAF_DATES: (&str, &str) = ("20240101000000Z", "20270101000000Z");
 
 /// The validation time of the fixtures: 2025-06-01T00:00:00Z.
-pub fn at() -> SystemTime {
+pub(crate) fn at() -> SystemTime {
     unix(1_748_736_000)
 }
 
 /// A time as seconds since the Unix epoch.
-pub fn unix(secs: u64) -> SystemTime {
+pub(crate) fn unix(secs: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
 }
 
 /// A GOST key size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Alg {
+pub(crate) enum Alg {
     /// gost2012_256, paramset A (id-GostR3410-2001-CryptoPro-A-ParamSet).
     G256,
     /// gost2012_512, paramset A (id-tc26-gost-3410-12-512-paramSetA).
@@ -63,17 +63,17 @@ pub enum Alg {
 
 /// A key pair and a certificate made for it.
 #[derive(Debug, Clone)]
-pub struct Issued {
+pub(crate) struct Issued {
     /// The PEM certificate file.
-    pub cert_path: PathBuf,
+    pub(crate) cert_path: PathBuf,
     /// The PEM private key file.
-    pub key_path: PathBuf,
+    pub(crate) key_path: PathBuf,
     /// The certificate, parsed.
-    pub cert: Certificate,
+    pub(crate) cert: Certificate,
 }
 
 /// A temporary directory where OpenSSL makes keys and certificates.
-pub struct Pki {
+pub(crate) struct Pki {
     dir: tempfile::TempDir,
     counter: AtomicUsize,
 }
@@ -86,7 +86,7 @@ impl Default for Pki {
 
 impl Pki {
     /// A new, empty PKI directory.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Pki {
             dir: tempfile::tempdir().unwrap(),
             counter: AtomicUsize::new(0),
@@ -94,7 +94,7 @@ impl Pki {
     }
 
     /// The directory.
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         self.dir.path()
     }
 
@@ -104,7 +104,7 @@ impl Pki {
     }
 
     /// A new private key (PEM file).
-    pub fn key(&self, alg: Alg) -> PathBuf {
+    pub(crate) fn key(&self, alg: Alg) -> PathBuf {
         let path = self.fresh("key.pem");
         let algorithm = match alg {
             Alg::G256 => "gost2012_256",
@@ -119,13 +119,13 @@ impl Pki {
     }
 
     /// A self-signed certificate for a new key.
-    pub fn root(&self, subj: &str, ext: &str, alg: Alg, dates: (&str, &str)) -> Issued {
+    pub(crate) fn root(&self, subj: &str, ext: &str, alg: Alg, dates: (&str, &str)) -> Issued {
         let key = self.key(alg);
         self.sign(subj, ext, &key, None, dates)
     }
 
     /// A certificate for a new key, issued by `issuer`.
-    pub fn issue(
+    pub(crate) fn issue(
         &self,
         subj: &str,
         ext: &str,
@@ -140,7 +140,7 @@ impl Pki {
     /// A certificate for the key in `key`, issued by `issuer` (or
     /// self-signed), with `ext` (openssl extension lines) and `dates`
     /// (notBefore, notAfter as `YYYYMMDDHHMMSSZ`).
-    pub fn sign(
+    pub(crate) fn sign(
         &self,
         subj: &str,
         ext: &str,
@@ -210,7 +210,7 @@ impl Pki {
 
     /// `openssl verify` of `leaf` at `at` against `root` with `untrusted`;
     /// returns (success, output).
-    pub fn openssl_verify(
+    pub(crate) fn openssl_verify(
         &self,
         root: &Issued,
         untrusted: &[&Issued],
@@ -246,11 +246,9 @@ impl Pki {
 }
 
 /// Reads a certificate file of the corpus (DER or PEM).
-pub fn corpus_cert(rel: &str) -> Certificate {
+pub(crate) fn corpus_cert(rel: &str) -> Certificate {
     let bytes = std::fs::read(support::corpus().join(rel)).unwrap();
-    if bytes.starts_with(b"-----") {
-        Certificate::from_pem(&bytes).unwrap()
-    } else {
-        Certificate::from_der(&bytes).unwrap()
-    }
+    let mut certs = pki::trust::parse_certificates(&bytes).unwrap();
+    assert_eq!(certs.len(), 1, "{rel}");
+    certs.remove(0)
 }

@@ -49,8 +49,11 @@
 //! unsupported algorithm < bad signature < malformed extension < CA
 //! constraints (basicConstraints, pathLen, keyUsage, name constraints,
 //! unknown critical extension) < CA validity. Ties keep the first error
-//! met. This follows rustls-webpki's ranking, refined by progress. A
-//! budget overrun ends the search at once.
+//! met; a branch longer than [`Budget::max_path_len`] ranks above all.
+//! This follows rustls-webpki's ranking, refined by progress. Running out
+//! of signature checks or candidates ends the search at once. The leaf's
+//! own errors (key usage, EKU, policy, validity) never compete: they are
+//! checked once a path is found.
 
 use std::time::SystemTime;
 
@@ -781,8 +784,15 @@ struct Failure {
 }
 
 impl Failure {
+    /// Whether the whole search must stop: the global work limits. A path
+    /// too long is only a dead end; other branches may be shorter.
     fn fatal(&self) -> bool {
-        matches!(self.error, PathError::BudgetExceeded { .. })
+        matches!(
+            self.error,
+            PathError::BudgetExceeded {
+                limit: BudgetLimit::SignatureChecks | BudgetLimit::Candidates
+            }
+        )
     }
 
     fn rank(&self) -> (usize, u8) {

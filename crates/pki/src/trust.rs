@@ -585,6 +585,28 @@ mod tests {
     }
 
     #[test]
+    fn names_compare_across_string_types() {
+        // CN=Test CA as PrintableString, and CN=" test  ca" as UTF8String.
+        let printable =
+            Name::from_der(&hex_bytes("3012311030 0e0603550403 1307 54657374204341")).unwrap();
+        let utf8 = Name::from_der(&hex_bytes(
+            "3014311230 100603550403 0c09 2074657374202063 61",
+        ))
+        .unwrap();
+        assert_ne!(printable, utf8);
+        assert!(names_match(&printable, &utf8));
+        assert!(name_within(&printable, &utf8));
+    }
+
+    fn hex_bytes(s: &str) -> Vec<u8> {
+        let s: String = s.split_whitespace().collect();
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
     fn names_compare_case_and_space_insensitively() {
         let a = Name::from_str("CN=Test  CA,O=Org").unwrap();
         let b = Name::from_str("CN= test ca ,O=ORG").unwrap();

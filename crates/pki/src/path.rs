@@ -591,19 +591,26 @@ impl Diagnostic for PathError {
     }
 }
 
-/// A path from a leaf to a trust anchor that passed validation.
+/// A path from a leaf to a trust anchor that passed validation. Only
+/// [`PathValidator`] makes one, so it is never empty and its anchor is last.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidatedPath {
     /// The certificates, leaf first, trust anchor last.
-    pub certificates: Vec<Certificate>,
+    pub(crate) certificates: Vec<Certificate>,
     /// The index of the trust anchor in `certificates` (always the last).
-    pub anchor_index: usize,
+    pub(crate) anchor_index: usize,
 }
 
 impl ValidatedPath {
     /// The leaf (end-entity) certificate.
     pub fn leaf(&self) -> &Certificate {
         &self.certificates[0]
+    }
+
+    /// The index of the trust anchor in [`ValidatedPath::certificates`]
+    /// (always the last).
+    pub fn anchor_index(&self) -> usize {
+        self.anchor_index
     }
 
     /// The trust anchor the path ends at (the leaf itself when it is an anchor).

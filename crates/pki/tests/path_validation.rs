@@ -87,7 +87,7 @@ fn valid_256_chain_passes_here_and_in_openssl() {
     assert!(ok, "openssl verify: {out}");
     let path = validate(&b.leaf, &[&b.inter]).unwrap();
     assert_eq!(path.len(), 3);
-    assert_eq!(path.anchor_index, 2);
+    assert_eq!(path.anchor_index(), 2);
     assert_eq!(path.leaf(), &b.leaf.cert);
     assert_eq!(path.intermediates(), std::slice::from_ref(&b.inter.cert));
     assert_eq!(path.anchor(), &b.root.cert);

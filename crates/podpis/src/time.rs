@@ -21,6 +21,7 @@ pub(crate) fn rfc3339(time: SystemTime) -> String {
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SSZ` or with a `+HH:MM`/`-HH:MM` offset.
+#[allow(dead_code)] // used by `podpis verify --at`
 pub(crate) fn parse_rfc3339(text: &str) -> Result<SystemTime> {
     let bad = || format!("{text:?}: ожидается / expected RFC 3339 time, e.g. 2026-01-31T12:00:00Z");
     let t = text.trim();

@@ -1,6 +1,7 @@
 //! The network clients of the CLI against real peers: `podpis ts` asks
 //! OpenSSL's GOST time-stamp authority (`openssl ts -reply`) behind a
 //! minimal HTTP server on a loopback port.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #[path = "../../pki/tests/support/mod.rs"]
 mod support;
 

@@ -10,7 +10,7 @@
 //! Verifying a token's CMS signature is [`crate::cms`]'s job; this module
 //! checks what the token says (imprint, nonce, policy, time).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use const_oid::ObjectIdentifier;
 use der::asn1::{BitString, Int, OctetString, Utf8StringRef};
@@ -69,6 +69,9 @@ pub enum TspError {
     /// The token names another policy than the request asked for.
     #[error("the time-stamp token's policy {0} is not the one requested")]
     PolicyMismatch(ObjectIdentifier),
+    /// The operating system's random source failed (no nonce can be made).
+    #[error("the system random number generator failed")]
+    Random,
     /// genTime is not a valid GeneralizedTime.
     #[error("the time-stamp token's time is malformed")]
     BadTime,
@@ -78,6 +81,7 @@ impl crate::Diagnostic for TspError {
     fn code(&self) -> &'static str {
         match self {
             TspError::Malformed(_) | TspError::BadTime | TspError::NotTstInfo(_) => "TSP_MALFORMED",
+            TspError::Random => "SYSTEM_RANDOM_FAILED",
             TspError::UnsupportedDigest(_) | TspError::ImprintLength { .. } => {
                 "TSP_UNSUPPORTED_DIGEST"
             }
@@ -107,6 +111,9 @@ impl crate::Diagnostic for TspError {
             TspError::MissingToken => {
                 "Служба штампов времени не вернула штамп. Повторите запрос позже.".into()
             }
+            TspError::Random => {
+                "Генератор случайных чисел системы не работает. Проверьте систему и повторите.".into()
+            }
             TspError::ImprintMismatch => {
                 "Штамп времени выдан для других данных. Запросите штамп заново.".into()
             }
@@ -135,6 +142,7 @@ impl crate::Diagnostic for TspError {
                 text.as_deref().map(|t| format!(": {t}")).unwrap_or_default()
             ),
             TspError::MissingToken => "The time-stamp authority returned no token. Try again later.".into(),
+            TspError::Random => "The system random number generator failed. Check the system and try again.".into(),
             TspError::ImprintMismatch => {
                 "The time-stamp was issued for other data. Request it again.".into()
             }
@@ -228,16 +236,10 @@ impl TimeStampReq {
         policy: Option<ObjectIdentifier>,
     ) -> Result<Self, TspError> {
         let mut nonce = [0u8; 16];
-        // A failing OS random source leaves a zero nonce; the request is still
-        // well-formed, only replay protection weakens, so fall back silently
-        // to a time-derived value rather than refusing.
-        if getrandom::fill(&mut nonce).is_err() {
-            let t = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default();
-            nonce.copy_from_slice(&t.as_nanos().to_be_bytes());
-        }
-        nonce[0] &= 0x7f; // positive
+        getrandom::fill(&mut nonce).map_err(|_| TspError::Random)?;
+        // Positive and minimal: a first byte in 1..=0x7f needs neither a
+        // sign pad nor leaves a leading zero (which DER forbids).
+        nonce[0] = (nonce[0] & 0x7f).max(1);
         Ok(TimeStampReq {
             version: 1,
             message_imprint: imprint,

@@ -36,6 +36,7 @@ pub mod revocation;
 pub mod signer;
 pub mod trust;
 pub mod tsp;
+pub mod validation;
 
 pub use diagnostic::Diagnostic;
 pub use signer::{KeySigner, Signer, SignerError};

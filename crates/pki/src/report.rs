@@ -56,13 +56,17 @@ pub enum SubIndication {
     /// The chain breaks a constraint (basicConstraints, path length, key
     /// usage, policy, an intermediate out of its validity).
     ChainConstraintsFailure,
-    /// The signature or certificate breaks a signature constraint (e.g. the
-    /// signed attributes the policy requires are missing, not qualified).
+    /// The signature breaks a constraint of the validation policy (e.g. the
+    /// signed attributes CAdES-BES requires are missing). A certificate that
+    /// is not qualified when a qualified one is required is a chain
+    /// constraint ([`SubIndication::ChainConstraintsFailure`]).
     SigConstraintsFailure,
     /// An algorithm is unsupported or too weak (GOST R 34.11-94, RSA …).
     CryptoConstraintsFailure,
     /// Revocation status could not be obtained now; retry later.
     TryLater,
+    /// The signed content is neither in the signature nor supplied.
+    SignedDataNotFound,
 }
 
 impl SubIndication {
@@ -81,6 +85,7 @@ impl SubIndication {
             SubIndication::SigConstraintsFailure => "SIG_CONSTRAINTS_FAILURE",
             SubIndication::CryptoConstraintsFailure => "CRYPTO_CONSTRAINTS_FAILURE",
             SubIndication::TryLater => "TRY_LATER",
+            SubIndication::SignedDataNotFound => "SIGNED_DATA_NOT_FOUND",
         }
     }
 
@@ -127,16 +132,19 @@ impl SubIndication {
                 "Не удалось построить цепочку до доверенного корневого сертификата. Добавьте сертификаты УЦ в список доверенных (--trust) или промежуточные (--chain)."
             }
             SubIndication::ChainConstraintsFailure => {
-                "Цепочка сертификатов нарушает ограничения (базовые ограничения, длина пути, использование ключа или срок действия УЦ). Обратитесь в удостоверяющий центр."
+                "Цепочка сертификатов нарушает ограничения (базовые ограничения, длина пути, использование ключа, квалифицированная политика или срок действия УЦ). Обратитесь в удостоверяющий центр или подпишите квалифицированным сертификатом, если он требуется."
             }
             SubIndication::SigConstraintsFailure => {
-                "Подпись не удовлетворяет требованиям (например, сертификат не квалифицированный). Подпишите квалифицированным сертификатом."
+                "Подпись не удовлетворяет требованиям политики проверки (например, нет обязательных подписанных атрибутов CAdES-BES). Подпишите заново в формате CAdES-BES."
             }
             SubIndication::CryptoConstraintsFailure => {
                 "Алгоритм подписи или хеширования не поддерживается (например, ГОСТ Р 34.11-94). Подпишите по ГОСТ Р 34.10-2012."
             }
             SubIndication::TryLater => {
                 "Статус отзыва сертификата сейчас не получить (нет ответа OCSP и свежего CRL). Повторите проверку позже или передайте CRL (--crl)."
+            }
+            SubIndication::SignedDataNotFound => {
+                "Подпись отделённая, а подписанный документ не передан. Укажите файл документа (--content)."
             }
         }
     }
@@ -169,16 +177,19 @@ impl SubIndication {
                 "No chain to a trusted root could be built. Add the CA certificates to the trusted list (--trust) or the intermediates (--chain)."
             }
             SubIndication::ChainConstraintsFailure => {
-                "The certificate chain breaks a constraint (basic constraints, path length, key usage or a CA's validity). Contact the certification authority."
+                "The certificate chain breaks a constraint (basic constraints, path length, key usage, qualified policy or a CA's validity). Contact the certification authority, or sign with a qualified certificate where one is required."
             }
             SubIndication::SigConstraintsFailure => {
-                "The signature does not meet the requirements (e.g. the certificate is not qualified). Sign with a qualified certificate."
+                "The signature does not meet the validation policy (e.g. the signed attributes CAdES-BES requires are missing). Sign again as CAdES-BES."
             }
             SubIndication::CryptoConstraintsFailure => {
                 "The signature or hash algorithm is not supported (e.g. GOST R 34.11-94). Sign with GOST R 34.10-2012."
             }
             SubIndication::TryLater => {
                 "The certificate's revocation status cannot be obtained now (no OCSP answer and no fresh CRL). Try again later or supply a CRL (--crl)."
+            }
+            SubIndication::SignedDataNotFound => {
+                "The signature is detached and the signed document was not supplied. Give the document file (--content)."
             }
         }
     }
@@ -208,31 +219,13 @@ impl Failure {
 }
 
 /// Who signed, as the signing certificate names them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SignerIdentity {
     /// The subject, formatted (`CN=…, SNILS=…`).
     pub subject: String,
-    /// commonName.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub common_name: Option<String>,
-    /// Organisation name, for certificates of legal entities.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub organization: Option<String>,
-    /// SNILS (11 digits).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub snils: Option<String>,
-    /// INN of a person (12 digits).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub inn: Option<String>,
-    /// INN of a legal entity (10 digits).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub innle: Option<String>,
-    /// OGRN (13 digits).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ogrn: Option<String>,
-    /// OGRNIP (15 digits).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ogrnip: Option<String>,
+    /// The Russian identifiers and name parts read from the subject.
+    #[serde(flatten)]
+    pub identity: crate::name::SubjectIdentity,
 }
 
 /// One certificate of the chain, leaf first.
@@ -285,8 +278,12 @@ pub struct TimestampEvidence {
     pub time: String,
     /// The TSA, formatted.
     pub tsa: String,
-    /// Whether the token verified (signature, imprint over the signature value).
+    /// Whether the token verified (signature, imprint over the signature
+    /// value, the TSA's path to a trust anchor).
     pub valid: bool,
+    /// Why it did not verify (English).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }
 
 /// The verdict on one signer.
@@ -434,12 +431,25 @@ impl ValidationReport {
             let _ = writeln!(out);
             if let Some(id) = &s.signer {
                 let _ = writeln!(out, "  {}: {}", t("Подписант", "Signer"), id.subject);
+                let i = &id.identity;
                 for (label, value) in [
-                    (t("СНИЛС", "SNILS"), &id.snils),
-                    (t("ИНН", "INN"), &id.inn),
-                    (t("ИНН ЮЛ", "INNLE"), &id.innle),
-                    (t("ОГРН", "OGRN"), &id.ogrn),
-                    (t("ОГРНИП", "OGRNIP"), &id.ogrnip),
+                    (t("СНИЛС", "SNILS"), i.snils.as_ref().map(|v| v.to_string())),
+                    (
+                        t("ИНН", "INN"),
+                        i.inn.as_ref().map(|v| v.as_str().to_owned()),
+                    ),
+                    (
+                        t("ИНН ЮЛ", "INNLE"),
+                        i.innle.as_ref().map(|v| v.as_str().to_owned()),
+                    ),
+                    (
+                        t("ОГРН", "OGRN"),
+                        i.ogrn.as_ref().map(|v| v.as_str().to_owned()),
+                    ),
+                    (
+                        t("ОГРНИП", "OGRNIP"),
+                        i.ogrnip.as_ref().map(|v| v.as_str().to_owned()),
+                    ),
                 ] {
                     if let Some(v) = value {
                         let _ = writeln!(out, "  {label}: {v}");
@@ -538,15 +548,7 @@ impl ValidationReport {
     }
 }
 
-/// The language of text for people.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub enum Lang {
-    /// Russian, the default.
-    #[default]
-    Ru,
-    /// English.
-    En,
-}
+pub use crate::cert::Lang;
 
 #[cfg(test)]
 mod tests {

@@ -489,6 +489,97 @@ pub fn tst_info_of_token(token: &[u8]) -> Result<TstInfo, TspError> {
     TstInfo::from_der_bytes(octets.as_bytes())
 }
 
+/// A time-stamp token whose signature verified.
+#[derive(Debug, Clone)]
+pub struct VerifiedToken {
+    /// What the token says.
+    pub info: TstInfo,
+    /// genTime.
+    pub time: SystemTime,
+    /// The TSA's certificate (from the token or the ones supplied).
+    pub tsa: x509_cert::Certificate,
+}
+
+/// Why a time-stamp token is not acceptable.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// The token's CMS signature does not verify.
+    #[error("time-stamp token signature: {0}")]
+    Signature(#[from] crate::cms::CmsError),
+    /// The token's content is wrong or does not stamp the expected data.
+    #[error("time-stamp token: {0}")]
+    Content(#[from] TspError),
+    /// The TSA certificate lacks the critical id-kp-timeStamping extended key
+    /// usage RFC 3161 §2.3 requires.
+    #[error("the time-stamp authority's certificate is not for time-stamping")]
+    NotTsaCertificate,
+}
+
+impl crate::Diagnostic for TokenError {
+    fn code(&self) -> &'static str {
+        match self {
+            TokenError::Signature(e) => e.code(),
+            TokenError::Content(e) => e.code(),
+            TokenError::NotTsaCertificate => "TSP_NOT_TSA_CERTIFICATE",
+        }
+    }
+
+    fn message_ru(&self) -> String {
+        match self {
+            TokenError::Signature(e) => format!("Штамп времени: {}", e.message_ru()),
+            TokenError::Content(e) => e.message_ru(),
+            TokenError::NotTsaCertificate => "Сертификат службы штампов времени не предназначен для штампов (нет критического расширения timeStamping). Используйте другую службу.".into(),
+        }
+    }
+
+    fn message_en(&self) -> String {
+        match self {
+            TokenError::Signature(e) => format!("Time-stamp: {}", e.message_en()),
+            TokenError::Content(e) => e.message_en(),
+            TokenError::NotTsaCertificate => "The time-stamp authority's certificate is not for time-stamping (no critical timeStamping extended key usage). Use another service.".into(),
+        }
+    }
+}
+
+/// Verifies a time-stamp token's CMS signature (with the TSA certificate
+/// from the token or `extra_certs`), that the certificate is a TSA's (EKU
+/// id-kp-timeStamping, critical), and reads its TSTInfo. Whether the TSA is
+/// trusted is a path-validation question for the caller
+/// ([`crate::path::PathValidator`] with the timeStamping EKU).
+pub fn verify_token(
+    token: &[u8],
+    extra_certs: &[x509_cert::Certificate],
+) -> Result<VerifiedToken, TokenError> {
+    let message = crate::cms::SignedMessage::parse(token)?;
+    if message.content_type() != crate::oids::ID_CT_TST_INFO {
+        return Err(TspError::NotTstInfo(message.content_type()).into());
+    }
+    let verified = message.verify_signer(0, None, extra_certs)?;
+    let eku = verified
+        .certificate
+        .tbs_certificate()
+        .extensions()
+        .into_iter()
+        .flatten()
+        .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE);
+    let tsa_usage = eku.is_some_and(|e| {
+        e.critical
+            && crate::cert::extended_key_usage(&verified.certificate)
+                .is_some_and(|u| u.contains(&crate::oids::KP_TIME_STAMPING))
+    });
+    if !tsa_usage {
+        return Err(TokenError::NotTsaCertificate);
+    }
+    let info = TstInfo::from_der_bytes(message.content().ok_or(TspError::MissingToken)?)?;
+    let time = info.gen_time()?;
+    Ok(VerifiedToken {
+        info,
+        time,
+        tsa: verified.certificate,
+    })
+}
+
 /// Parses `YYYYMMDDHHMMSS[.f+]Z` (the only GeneralizedTime form RFC 3161
 /// §2.4.2 allows) into a system time.
 fn parse_generalized_time(bytes: &[u8]) -> Option<SystemTime> {

@@ -1,7 +1,12 @@
 //! CMS interoperability with OpenSSL and the GOST engine, both directions,
 //! for every production parameter set, attached and detached.
 // `unreachable_pub`: the shared `support` module declares `pub` items.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, unreachable_pub)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 mod cms_common;
 mod support;

@@ -8,7 +8,10 @@ use std::fs;
 
 use der::Encode;
 use pki::algorithm::DigestAlgorithm;
-use pki::tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspError, tst_info_of_token};
+use pki::tsp::{
+    MessageImprint, TimeStampReq, TimeStampResp, TokenError, TspError, tst_info_of_token,
+    verify_token,
+};
 use support::{openssl, run_ok};
 
 /// A GOST TSA made by OpenSSL in `dir`: key, certificate with the critical
@@ -107,6 +110,24 @@ fn openssl_tsa_answers_our_requests() {
         let token = resp.into_token().unwrap();
         let info = tst_info_of_token(&token).unwrap();
         info.check_against(&req).unwrap();
+        // The token's signature verifies with the TSA certificate it carries,
+        // which is a TSA's; a flipped byte in the TSTInfo breaks it.
+        let verified = verify_token(&token, &[]).unwrap();
+        assert_eq!(verified.info, info);
+        assert!(
+            pki::name::format_name(verified.tsa.tbs_certificate().subject()).contains("Test TSA")
+        );
+        let serial = info.serial_number.to_der().unwrap();
+        let at = token
+            .windows(serial.len())
+            .position(|w| w == serial.as_slice())
+            .unwrap();
+        let mut tampered = token.clone();
+        tampered[at + serial.len() - 1] ^= 1;
+        assert!(matches!(
+            verify_token(&tampered, &[]),
+            Err(TokenError::Signature(_))
+        ));
         assert_eq!(info.policy.to_string(), "1.2.643.100.200.1");
         assert_eq!(info.imprint_algorithm().unwrap(), digest);
         assert!(info.ordering);

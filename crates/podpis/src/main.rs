@@ -1,8 +1,9 @@
 //! `podpis` — the one binary of the podpis platform.
 //!
-//! Today it has one subcommand, `podpis speed`. The server (`podpis serve`),
-//! the local signing agent and the key, request, certificate and signing
-//! tools are planned and will be added here as the library crates appear.
+//! Subcommands: keys (`key`), signing and validation (`sign`, `verify`),
+//! PKI clients (`ts`, and requests, certificates, CRLs and OCSP), and
+//! `speed`. The server (`podpis serve`) and the local signing agent are
+//! planned.
 //! Library crates never read the environment or configuration files; this
 //! binary is where that wiring lives.
 #![forbid(unsafe_code)]
@@ -10,9 +11,11 @@
 mod files;
 mod key;
 mod net;
+mod sign;
 mod speed;
 mod time;
 mod ts;
+mod verify;
 
 use std::io;
 use std::process::ExitCode;
@@ -45,17 +48,22 @@ enum Command {
     Speed(speed::SpeedArgs),
     Key(key::KeyArgs),
     Ts(ts::TsArgs),
+    Sign(sign::SignArgs),
+    Verify(verify::VerifyArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Speed(args) => speed::run(&args),
-        Command::Key(args) => key::run(&args),
-        Command::Ts(args) => ts::run(&args),
+    // Each command returns its exit status; most have only success (0).
+    let result: anyhow::Result<u8> = match cli.command {
+        Command::Speed(args) => speed::run(&args).map(|()| 0),
+        Command::Key(args) => key::run(&args).map(|()| 0),
+        Command::Ts(args) => ts::run(&args).map(|()| 0),
+        Command::Sign(args) => sign::run(&args).map(|()| 0),
+        Command::Verify(args) => verify::run(&args),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         // `podpis speed | head` closes our stdout early; that is not an error.
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {

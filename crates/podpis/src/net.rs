@@ -70,7 +70,6 @@ pub(crate) fn post(url: &str, content_type: &str, body: &[u8], expect: &str) -> 
 }
 
 /// GETs `url`; returns the body.
-#[allow(dead_code)] // used by revocation fetching in `podpis verify`
 pub(crate) fn get(url: &str) -> Result<Vec<u8>> {
     let response = agent()
         .get(url)

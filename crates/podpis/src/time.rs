@@ -1,27 +1,12 @@
 //! Times as the CLI prints and reads them: RFC 3339 in UTC.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 
-/// `2026-11-22T10:00:00Z` (fractions of a second are dropped).
-pub(crate) fn rfc3339(time: SystemTime) -> String {
-    match der::DateTime::from_system_time(time) {
-        Ok(dt) => format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            dt.year(),
-            dt.month(),
-            dt.day(),
-            dt.hour(),
-            dt.minutes(),
-            dt.seconds()
-        ),
-        Err(_) => format!("{:?}", time.duration_since(UNIX_EPOCH).unwrap_or_default()),
-    }
-}
+pub(crate) use pki::validation::rfc3339;
 
 /// Parses `YYYY-MM-DDTHH:MM:SSZ` or with a `+HH:MM`/`-HH:MM` offset.
-#[allow(dead_code)] // used by `podpis verify --at`
 pub(crate) fn parse_rfc3339(text: &str) -> Result<SystemTime> {
     let bad = || format!("{text:?}: ожидается / expected RFC 3339 time, e.g. 2026-01-31T12:00:00Z");
     let t = text.trim();

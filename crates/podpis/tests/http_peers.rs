@@ -182,3 +182,132 @@ fn ts_reports_a_refusal_and_writes_nothing() {
     );
     assert!(!token.exists());
 }
+
+#[test]
+fn sign_with_tsa_makes_cades_t_that_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let cnf = tsa(dir.path());
+    let work = dir.path().to_path_buf();
+    let url = serve("application/timestamp-reply", move |req| {
+        let q = work.join("t.tsq");
+        fs::write(&q, req).unwrap();
+        openssl()
+            .args(["ts", "-reply", "-config"])
+            .arg(&cnf)
+            .arg("-queryfile")
+            .arg(&q)
+            .output()
+            .unwrap()
+            .stdout
+    });
+    let d = dir.path();
+    fs::write(
+        d.join("leaf.cnf"),
+        "[req]\ndistinguished_name=dn\n[dn]\n[e]\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n",
+    )
+    .unwrap();
+    run_ok(openssl().current_dir(d).args([
+        "req",
+        "-x509",
+        "-newkey",
+        "gost2012_512",
+        "-pkeyopt",
+        "paramset:A",
+        "-nodes",
+        "-keyout",
+        "s.key",
+        "-out",
+        "s.pem",
+        "-subj",
+        "/CN=Signer/C=RU",
+        "-days",
+        "2",
+        "-config",
+        "leaf.cnf",
+        "-extensions",
+        "e",
+    ]));
+    fs::write(d.join("doc.txt"), "документ").unwrap();
+    let podpis = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_podpis"))
+            .current_dir(d)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let signed = podpis(&[
+        "sign",
+        "--key",
+        "s.key",
+        "--cert",
+        "s.pem",
+        "--in",
+        "doc.txt",
+        "--detached",
+        "--tsa",
+        &url,
+        "--out",
+        "doc.p7s",
+    ]);
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    // OpenSSL still verifies the signature with the unsigned attribute added.
+    run_ok(openssl().current_dir(d).args([
+        "cms",
+        "-verify",
+        "-binary",
+        "-inform",
+        "DER",
+        "-in",
+        "doc.p7s",
+        "-content",
+        "doc.txt",
+        "-CAfile",
+        "s.pem",
+        "-out",
+        "/dev/null",
+    ]));
+    let both = [
+        fs::read(d.join("s.pem")).unwrap(),
+        fs::read(d.join("tsa.pem")).unwrap(),
+    ]
+    .concat();
+    fs::write(d.join("roots.pem"), both).unwrap();
+    let out = podpis(&[
+        "verify",
+        "--in",
+        "doc.p7s",
+        "--content",
+        "doc.txt",
+        "--trust",
+        "roots.pem",
+        "--no-revocation",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{v}");
+    assert_eq!(v["signers"][0]["timestamp"]["valid"], true, "{v}");
+    assert!(
+        v["signers"][0]["timestamp"]["tsa"]
+            .as_str()
+            .unwrap()
+            .contains("TSA")
+    );
+    // Without the TSA trusted, the signature passes but the time-stamp is not verified.
+    let out = podpis(&[
+        "verify",
+        "--in",
+        "doc.p7s",
+        "--content",
+        "doc.txt",
+        "--trust",
+        "s.pem",
+        "--no-revocation",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["signers"][0]["timestamp"]["valid"], false, "{v}");
+}

@@ -28,5 +28,5 @@ mod verify;
 pub use attributes::{EssCertIdV2, IssuerSerial, SigningCertificateV2, attribute_from_der};
 pub use error::CmsError;
 pub use message::{SignedMessage, SignerInfoRef};
-pub use sign::{Content, SignOptions, SignerIdKind, sign, to_pem};
+pub use sign::{Content, SignOptions, SignerIdKind, digest_reader, sign, to_pem};
 pub use verify::{EssCheck, VerifiedSigner};

@@ -31,6 +31,35 @@ pub enum Content<'a> {
     Bytes(&'a [u8]),
     /// Content read to its end in 64 KiB pieces.
     Reader(&'a mut dyn Read),
+    /// Digests of detached content computed beforehand (see
+    /// [`digest_reader`]): one pass over a large file serves every signer.
+    Digests(&'a [(DigestAlgorithm, Vec<u8>)]),
+}
+
+/// Digests a reader under several algorithms in one pass, in constant
+/// memory — for verifying every signer of a detached signature over a
+/// large file without reading it more than once.
+pub fn digest_reader(
+    reader: &mut dyn Read,
+    algorithms: &[DigestAlgorithm],
+) -> Result<Vec<(DigestAlgorithm, Vec<u8>)>, CmsError> {
+    let mut hashers: Vec<_> = algorithms.iter().map(|a| (*a, a.hasher())).collect();
+    let mut buf = vec![0u8; BUFFER];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        for (_, h) in &mut hashers {
+            h.update(&buf[..n]);
+        }
+    }
+    Ok(hashers
+        .into_iter()
+        .map(|(a, h)| (a, h.finalize()))
+        .collect())
 }
 
 impl<'a> From<&'a [u8]> for Content<'a> {
@@ -62,20 +91,12 @@ impl Content<'_> {
     pub(crate) fn digest(&mut self, alg: DigestAlgorithm) -> Result<Vec<u8>, CmsError> {
         match self {
             Content::Bytes(b) => Ok(alg.digest(b)),
-            Content::Reader(r) => {
-                let mut hasher = alg.hasher();
-                let mut buf = vec![0u8; BUFFER];
-                loop {
-                    let n = match r.read(&mut buf) {
-                        Ok(0) => break,
-                        Ok(n) => n,
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                        Err(e) => return Err(e.into()),
-                    };
-                    hasher.update(&buf[..n]);
-                }
-                Ok(hasher.finalize())
-            }
+            Content::Reader(r) => Ok(digest_reader(*r, &[alg])?.remove(0).1),
+            Content::Digests(d) => d
+                .iter()
+                .find(|(a, _)| *a == alg)
+                .map(|(_, v)| v.clone())
+                .ok_or(CmsError::ContentMissing),
         }
     }
 
@@ -88,6 +109,7 @@ impl Content<'_> {
                 r.read_to_end(&mut v)?;
                 Ok(v)
             }
+            Content::Digests(_) => Err(CmsError::ContentMissing),
         }
     }
 }

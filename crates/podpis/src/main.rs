@@ -7,9 +7,13 @@
 //! binary is where that wiring lives.
 #![forbid(unsafe_code)]
 
+mod cert;
+mod crl;
 mod files;
 mod key;
 mod net;
+mod ocsp;
+mod req;
 mod speed;
 mod time;
 mod ts;
@@ -45,6 +49,10 @@ enum Command {
     Speed(speed::SpeedArgs),
     Key(key::KeyArgs),
     Ts(ts::TsArgs),
+    Req(req::ReqArgs),
+    Cert(cert::CertArgs),
+    Crl(crl::CrlArgs),
+    Ocsp(ocsp::OcspArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +61,14 @@ fn main() -> ExitCode {
         Command::Speed(args) => speed::run(&args),
         Command::Key(args) => key::run(&args),
         Command::Ts(args) => ts::run(&args),
+        Command::Req(args) => req::run(&args),
+        Command::Cert(args) => cert::run(&args),
+        Command::Crl(args) => crl::run(&args),
+        // good, revoked and unknown are exit statuses 0, 2 and 3.
+        Command::Ocsp(args) => match ocsp::run(&args) {
+            Ok(status) => return status,
+            Err(err) => Err(err),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

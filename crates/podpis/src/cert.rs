@@ -1,6 +1,7 @@
 //! `podpis cert show`: what is in a certificate, in Russian, English or
 //! JSON, with the decoded Russian identifiers and the qualified-profile check.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Result, anyhow};
@@ -19,6 +20,15 @@ pub(crate) fn user_error(err: &dyn Diagnostic) -> anyhow::Error {
         err.message_en(),
         err.code()
     )
+}
+
+/// Writes `text` to standard output, returning the error (a closed pipe
+/// included, which `main` treats as success) instead of panicking as
+/// `print!` does.
+pub(crate) fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    Ok(out.flush()?)
 }
 
 /// `podpis cert …`
@@ -109,7 +119,7 @@ fn show(args: &ShowArgs) -> Result<()> {
             [one] => serde_json::to_string_pretty(one)?,
             many => serde_json::to_string_pretty(many)?,
         };
-        println!("{text}");
+        print(&format!("{text}\n"))?;
         return Ok(());
     }
     let mut out = String::new();
@@ -127,6 +137,6 @@ fn show(args: &ShowArgs) -> Result<()> {
         }
         out.push_str(&info.render(lang));
     }
-    print!("{out}");
+    print(&out)?;
     Ok(())
 }

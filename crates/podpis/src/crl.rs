@@ -12,7 +12,7 @@ use pki::crl::{Crl, CrlReason, parse_crl, reason_name};
 use pki::name::format_name;
 use serde_json::{Value, json};
 
-use crate::cert::user_error;
+use crate::cert::{print, user_error};
 use crate::files::read_input;
 use crate::time::{parse_rfc3339, rfc3339};
 
@@ -169,7 +169,7 @@ fn show(args: &ShowArgs) -> Result<()> {
             "entries": entries,
             "signature": sig,
         });
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        print(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     } else {
         let mut s = String::new();
         let mut line = |label: &str, value: &str| {
@@ -222,7 +222,7 @@ fn show(args: &ShowArgs) -> Result<()> {
             }
             s.push('\n');
         }
-        print!("{s}");
+        print(&s)?;
     }
     match signature {
         Some(Err(e)) => Err(user_error(&e)),

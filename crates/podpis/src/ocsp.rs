@@ -18,7 +18,7 @@ use pki::ocsp::{
 };
 use serde_json::json;
 
-use crate::cert::user_error;
+use crate::cert::{print, user_error};
 use crate::crl::reason_ru;
 use crate::files::{Access, read_input, write_output};
 use crate::net;
@@ -227,7 +227,7 @@ pub(crate) fn run(args: &OcspArgs) -> Result<ExitCode> {
             "nonce": nonce.as_deref().map(hex),
             "at": rfc3339(at),
         });
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        print(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     } else {
         let mut s = String::new();
         let mut line = |label: &str, value: &str| {
@@ -256,7 +256,7 @@ pub(crate) fn run(args: &OcspArgs) -> Result<ExitCode> {
             &format!("{responder} ({}; {})", kind.0, kind.1),
         );
         line("Адрес / url:", &url);
-        print!("{s}");
+        print(&s)?;
     }
     Ok(ExitCode::from(code))
 }

@@ -10,7 +10,7 @@ use std::time::SystemTime;
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use pki::cert::{ocsp_urls, parse_certificate, parse_certificates};
-use pki::crl::reason_name;
+use pki::crl::{CrlReason, reason_name};
 use pki::name::format_name;
 use pki::ocsp::{
     self, CertId, CertIdHash, OcspCertStatus, OcspPolicy, RequestBuilder, ResponderKind,
@@ -198,8 +198,9 @@ pub(crate) fn run(args: &OcspArgs) -> Result<ExitCode> {
         OcspCertStatus::Unknown => ("unknown", "неизвестен службе", EXIT_UNKNOWN),
     };
     let (revoked_at, reason) = match status.status {
+        // No reason given is "unspecified" (RFC 5280 §5.3.1).
         OcspCertStatus::Revoked { time, reason } => {
-            (Some(time), Some(reason.unwrap_or(ocsp_reason_default())))
+            (Some(time), Some(reason.unwrap_or(CrlReason::Unspecified)))
         }
         _ => (None, None),
     };
@@ -259,9 +260,4 @@ pub(crate) fn run(args: &OcspArgs) -> Result<ExitCode> {
         print(&s)?;
     }
     Ok(ExitCode::from(code))
-}
-
-/// A revoked entry without a reason is "unspecified" (RFC 5280 §5.3.1).
-fn ocsp_reason_default() -> pki::crl::CrlReason {
-    pki::crl::CrlReason::Unspecified
 }

@@ -96,3 +96,23 @@ fn create(path: &Path, _access: Access) -> io::Result<File> {
         .create_new(true)
         .open(path)
 }
+
+/// A library error as the user sees it: the Russian message, then the
+/// English one (both say what to do), with the stable code.
+pub(crate) fn user_error(err: &dyn pki::Diagnostic) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{}\n{} [{}]",
+        err.message_ru(),
+        err.message_en(),
+        err.code()
+    )
+}
+
+/// Writes `text` to standard output, returning the error (a closed pipe
+/// included, which `main` treats as success) instead of panicking as
+/// `print!` does.
+pub(crate) fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    Ok(out.flush()?)
+}

@@ -8,9 +8,13 @@
 //! binary is where that wiring lives.
 #![forbid(unsafe_code)]
 
+mod cert;
+mod crl;
 mod files;
 mod key;
 mod net;
+mod ocsp;
+mod req;
 mod sign;
 mod speed;
 mod time;
@@ -50,6 +54,10 @@ enum Command {
     Ts(ts::TsArgs),
     Sign(sign::SignArgs),
     Verify(verify::VerifyArgs),
+    Req(req::ReqArgs),
+    Cert(cert::CertArgs),
+    Crl(crl::CrlArgs),
+    Ocsp(ocsp::OcspArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,7 +68,13 @@ fn main() -> ExitCode {
         Command::Key(args) => key::run(&args).map(|()| 0),
         Command::Ts(args) => ts::run(&args).map(|()| 0),
         Command::Sign(args) => sign::run(&args).map(|()| 0),
+        // TOTAL_PASSED, TOTAL_FAILED and INDETERMINATE are 0, 1 and 2.
         Command::Verify(args) => verify::run(&args),
+        Command::Req(args) => req::run(&args).map(|()| 0),
+        Command::Cert(args) => cert::run(&args).map(|()| 0),
+        Command::Crl(args) => crl::run(&args).map(|()| 0),
+        // good, revoked and unknown are 0, 2 and 3.
+        Command::Ocsp(args) => ocsp::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

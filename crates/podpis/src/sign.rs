@@ -11,9 +11,9 @@ use clap::{Args, ValueEnum};
 use der::Encode;
 use pki::cms::{self, Content, SignOptions, SignedMessage};
 use pki::tsp::{self, MessageImprint, TimeStampReq, TimeStampResp};
-use pki::{Diagnostic, KeySigner, Signer};
+use pki::{KeySigner, Signer};
 
-use crate::files::{Access, read_input, write_output};
+use crate::files::{Access, read_input, user_error, write_output};
 use crate::key::load_private_key;
 use crate::net;
 
@@ -85,10 +85,10 @@ pub(crate) struct SignArgs {
 pub(crate) fn run(args: &SignArgs) -> Result<()> {
     let signer = KeySigner::new(load_private_key(&args.key)?);
     let cert = pki::cert::parse_certificate(&read_input(&args.cert)?)
-        .map_err(|e| anyhow::anyhow!("{}: {}", args.cert.display(), bilingual(&e)))?;
+        .map_err(|e| user_error(&e).context(format!("{}", args.cert.display())))?;
     let chain = match &args.chain {
         Some(p) => pki::cert::parse_certificates(&read_input(p)?)
-            .map_err(|e| anyhow::anyhow!("{}: {}", p.display(), bilingual(&e)))?,
+            .map_err(|e| user_error(&e).context(format!("{}", p.display())))?,
         None => Vec::new(),
     };
     let mut options = SignOptions::cades_bes(args.detached, SystemTime::now());
@@ -110,13 +110,12 @@ pub(crate) fn run(args: &SignArgs) -> Result<()> {
 
     let mut message = match &args.cosign {
         None => {
-            let der = cms::sign(content, &signer, &cert, &options)
-                .map_err(|e| anyhow::anyhow!(bilingual(&e)))?;
-            SignedMessage::parse(&der).map_err(|e| anyhow::anyhow!(bilingual(&e)))?
+            let der = cms::sign(content, &signer, &cert, &options).map_err(|e| user_error(&e))?;
+            SignedMessage::parse(&der).map_err(|e| user_error(&e))?
         }
         Some(existing) => {
             let mut message = SignedMessage::parse(&read_input(existing)?)
-                .map_err(|e| anyhow::anyhow!("{}: {}", existing.display(), bilingual(&e)))?;
+                .map_err(|e| user_error(&e).context(format!("{}", existing.display())))?;
             if message.is_detached() != args.detached {
                 bail!(
                     "--detached должен совпадать с видом существующей подписи / --detached must match the \
@@ -135,7 +134,7 @@ pub(crate) fn run(args: &SignArgs) -> Result<()> {
             };
             message
                 .co_sign(content, &signer, &cert, &options)
-                .map_err(|e| anyhow::anyhow!(bilingual(&e)))?;
+                .map_err(|e| user_error(&e))?;
             message
         }
     };
@@ -145,10 +144,7 @@ pub(crate) fn run(args: &SignArgs) -> Result<()> {
     }
     let out = match args.outform {
         OutForm::Der => message.to_der().to_vec(),
-        OutForm::Pem => message
-            .to_pem()
-            .map_err(|e| anyhow::anyhow!(bilingual(&e)))?
-            .into_bytes(),
+        OutForm::Pem => message.to_pem().map_err(|e| user_error(&e))?.into_bytes(),
     };
     write_output(&args.out, &out, Access::Public, args.force)
 }
@@ -164,7 +160,7 @@ fn add_timestamp(
     let alg = signer.digest_algorithm();
     let signature = message
         .signature_value(i)
-        .map_err(|e| anyhow::anyhow!(bilingual(&e)))?
+        .map_err(|e| user_error(&e))?
         .to_vec();
     let request = TimeStampReq::new(MessageImprint::of(alg, &signature)?, None)?;
     let reply = net::post(
@@ -175,26 +171,16 @@ fn add_timestamp(
     )?;
     let token = TimeStampResp::from_der_bytes(&reply)?
         .into_token()
-        .map_err(|e| anyhow::anyhow!(bilingual(&e)))?;
-    let verified = tsp::verify_token(&token, &[]).map_err(|e| anyhow::anyhow!(bilingual(&e)))?;
+        .map_err(|e| user_error(&e))?;
+    let verified = tsp::verify_token(&token, &[]).map_err(|e| user_error(&e))?;
     verified
         .info
         .check_against(&request)
-        .map_err(|e| anyhow::anyhow!(bilingual(&e)))?;
+        .map_err(|e| user_error(&e))?;
     let attribute = cms::attribute_from_der(pki::oids::ATTR_SIGNATURE_TIME_STAMP, &token)
-        .map_err(|e| anyhow::anyhow!(bilingual(&e)))?;
+        .map_err(|e| user_error(&e))?;
     message
         .add_unsigned_attribute(i, &attribute)
-        .map_err(|e| anyhow::anyhow!(bilingual(&e)))?;
+        .map_err(|e| user_error(&e))?;
     Ok(())
-}
-
-/// A library error as the CLI prints it: Russian, then English.
-pub(crate) fn bilingual(err: &dyn Diagnostic) -> String {
-    format!(
-        "{}\n{} [{}]",
-        err.message_ru(),
-        err.message_en(),
-        err.code()
-    )
 }

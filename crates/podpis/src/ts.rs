@@ -3,13 +3,13 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use der::Encode;
 use pki::algorithm::DigestAlgorithm;
 use pki::tsp::{self, MessageImprint, TimeStampReq, TimeStampResp};
 
-use crate::files::{Access, read_input, write_output};
+use crate::files::{Access, read_input, user_error, write_output};
 use crate::net;
 
 /// Hash for the imprint.
@@ -39,7 +39,8 @@ impl From<Digest> for DigestAlgorithm {
 относится к запросу (хеш, nonce, политика), печатает время и сохраняет токен.
 
 Asks a time-stamp authority (TSP, RFC 3161) to stamp a file: hashes it with Streebog, sends the \
-request over HTTP, checks that the answer fits the request (imprint, nonce, policy), prints the \
+request over HTTP, checks the token's signature and that the answer fits the request (imprint, nonce,\
+policy), prints the \
 time and saves the token (a CMS SignedData, `openssl ts -reply -in … -token_in` reads it).",
     after_help = "\
 Examples / Примеры:
@@ -92,22 +93,13 @@ pub(crate) fn run(args: &TsArgs) -> Result<()> {
         tsp::RESPONSE_CONTENT_TYPE,
     )?;
     let response = TimeStampResp::from_der_bytes(&reply)?;
-    let token = match response.into_token() {
-        Ok(token) => token,
-        Err(err) => bail!(
-            "{}\n{}",
-            pki::Diagnostic::message_ru(&err),
-            pki::Diagnostic::message_en(&err)
-        ),
-    };
-    let info = tsp::tst_info_of_token(&token)?;
-    if let Err(err) = info.check_against(&request) {
-        bail!(
-            "{}\n{}",
-            pki::Diagnostic::message_ru(&err),
-            pki::Diagnostic::message_en(&err)
-        );
-    }
+    let token = response.into_token().map_err(|e| user_error(&e))?;
+    // The token's signature, with the TSA certificate it carries, and that
+    // it answers this request (imprint, nonce, policy).
+    let info = tsp::verify_token(&token, &[])
+        .map_err(|e| user_error(&e))?
+        .info;
+    info.check_against(&request).map_err(|e| user_error(&e))?;
     let time = info.gen_time()?;
     println!("Время / time:      {}", crate::time::rfc3339(time));
     println!("Политика / policy: {}", info.policy);

@@ -18,7 +18,7 @@ use pki::revocation::{
 use pki::trust::TrustStore;
 use pki::validation::{Validator, cms_sub_indication};
 
-use crate::files::read_input;
+use crate::files::{read_input, user_error};
 use crate::net;
 use crate::time::parse_rfc3339;
 
@@ -139,12 +139,12 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<u8> {
     for path in &args.trust {
         trust
             .add_file(path)
-            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), crate::sign::bilingual(&e)))?;
+            .map_err(|e| user_error(&e).context(format!("{}", path.display())))?;
     }
     for dir in &args.trust_dir {
         let loaded = trust
             .load_dir(dir)
-            .map_err(|e| anyhow::anyhow!("{}: {}", dir.display(), crate::sign::bilingual(&e)))?;
+            .map_err(|e| user_error(&e).context(format!("{}", dir.display())))?;
         for bad in &loaded.errors {
             eprintln!(
                 "podpis: пропущен / skipped {}: {}",
@@ -156,9 +156,8 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<u8> {
     let mut intermediates = Vec::new();
     for path in &args.chain {
         intermediates.extend(
-            pki::cert::parse_certificates(&read_input(path)?).map_err(|e| {
-                anyhow::anyhow!("{}: {}", path.display(), crate::sign::bilingual(&e))
-            })?,
+            pki::cert::parse_certificates(&read_input(path)?)
+                .map_err(|e| user_error(&e).context(format!("{}", path.display())))?,
         );
     }
     let mut checker = RevocationChecker::new(RevocationPolicy {
@@ -175,7 +174,7 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<u8> {
     for path in &args.crl {
         checker
             .add_crl_bytes(&read_input(path)?)
-            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), crate::sign::bilingual(&e)))?;
+            .map_err(|e| user_error(&e).context(format!("{}", path.display())))?;
     }
     for path in &args.ocsp_response {
         checker.add_ocsp_response(read_input(path)?);

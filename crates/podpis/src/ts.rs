@@ -35,13 +35,12 @@ impl From<Digest> for DigestAlgorithm {
 #[command(
     about = "Штамп времени для файла / Get a time-stamp for a file",
     long_about = "\
-Запрашивает у службы штампов времени (TSP, RFC 3161) штамп для файла, проверяет, что ответ \
-относится к запросу (хеш, nonce, политика), печатает время и сохраняет токен.
+Запрашивает у службы штампов времени (TSP, RFC 3161) штамп для файла, проверяет подпись штампа и \
+что ответ относится к запросу (хеш, nonce, политика), печатает время и сохраняет токен.
 
 Asks a time-stamp authority (TSP, RFC 3161) to stamp a file: hashes it with Streebog, sends the \
-request over HTTP, checks the token's signature and that the answer fits the request (imprint, nonce,\
-policy), prints the \
-time and saves the token (a CMS SignedData, `openssl ts -reply -in … -token_in` reads it).",
+request over HTTP, checks the token's signature and that the answer fits the request (imprint, \
+nonce, policy), prints the time and saves the token (a CMS SignedData, `openssl ts -reply -in … -token_in` reads it).",
     after_help = "\
 Examples / Примеры:
   podpis ts --url http://tsa.example.ru/tsp --in contract.pdf --out contract.tsr

@@ -37,7 +37,11 @@ fn bob() -> &'static Party {
 
 const DOC: &[u8] = b"The document to sign.\n";
 
-use support::{corpus_bytes as corpus, corpus_cert};
+use support::corpus_bytes as corpus;
+
+fn corpus_cert(path: &str) -> Certificate {
+    Certificate::from_der(&corpus(path)).unwrap()
+}
 
 fn code(r: Result<impl std::fmt::Debug, CmsError>) -> &'static str {
     let e = r.unwrap_err();

@@ -6,12 +6,11 @@
 mod path_fixtures;
 mod support;
 
-use path_fixtures::unix;
+use path_fixtures::{corpus_cert, unix};
 use pki::Diagnostic;
 use pki::oids;
 use pki::path::{PathError, PathValidator};
 use pki::trust::TrustStore;
-use support::corpus_cert;
 
 /// 2025-06-01T00:00:00Z.
 const JUNE_2025: u64 = 1_748_736_000;

@@ -7,9 +7,10 @@ mod path_fixtures;
 mod support;
 
 use der::Encode;
+use path_fixtures::corpus_cert;
 use pki::Diagnostic;
 use pki::trust::{CertPool, TrustError, TrustStore};
-use support::{corpus_bytes, corpus_cert};
+use support::corpus_bytes;
 
 const BLASTOFF: &str = "certs/esia-blastoff-test/blastoff_ca_test.pem";
 const KSBA_ROOT: &str = "certs/ksba-openssl-tk26/root_gost_tk26.crt";

@@ -238,3 +238,10 @@ impl Pki {
         (out.status.success(), text)
     }
 }
+
+/// The one certificate of a corpus file (DER or PEM).
+pub(crate) fn corpus_cert(rel: &str) -> Certificate {
+    let mut certs = pki::cert::parse_certificates(&support::corpus_bytes(rel)).unwrap();
+    assert_eq!(certs.len(), 1, "{rel}");
+    certs.remove(0)
+}

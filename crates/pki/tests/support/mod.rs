@@ -5,6 +5,9 @@
 //! OpenSSL and the engine are required: a missing engine fails the test with
 //! instructions (`scripts/test` installs both). Commands without `-engine`
 //! (`crl`, `ocsp`, `ts`) get the engine through an `OPENSSL_CONF` file.
+//!
+//! `crates/podpis/tests` includes this file too (`#[path]`), so it may use
+//! only what both crates depend on: `pki`, `gost`, `der`, `tempfile`.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
@@ -12,7 +15,6 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use gost::KeySize;
-use x509_cert::Certificate;
 
 /// Where Debian's GOST engine lives.
 const ENGINE: &str = "/usr/lib/x86_64-linux-gnu/engines-3/gost.so";
@@ -92,13 +94,6 @@ pub(crate) fn corpus() -> PathBuf {
 pub(crate) fn corpus_bytes(rel: &str) -> Vec<u8> {
     let path = corpus().join(rel);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// The one certificate of a corpus file (DER or PEM).
-pub(crate) fn corpus_cert(rel: &str) -> Certificate {
-    let mut certs = pki::cert::parse_certificates(&corpus_bytes(rel)).unwrap();
-    assert_eq!(certs.len(), 1, "{rel}");
-    certs.remove(0)
 }
 
 /// A new temporary directory, removed when dropped.

@@ -30,6 +30,7 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 
 use crate::algorithm::{self, AlgorithmError};
+use crate::name::names_match;
 use crate::name::{SubjectIdentity, format_name};
 use crate::oids;
 use crate::profile::{
@@ -506,9 +507,7 @@ impl CertificateBuilder {
         }
         if self.aki {
             let key_id = match &self.issuer {
-                Some(issuer) => subject_key_id(issuer).unwrap_or_else(|| {
-                    key_identifier(issuer.tbs_certificate().subject_public_key_info())
-                }),
+                Some(issuer) => key_id_or_hash(issuer),
                 None => ski,
             };
             let aki = AuthorityKeyIdentifier {
@@ -660,6 +659,17 @@ pub fn key_identifier(spki: &SubjectPublicKeyInfoOwned) -> Vec<u8> {
 /// as leniently as OpenSSL reads them (text around blocks, CRLF, lines of
 /// any length). Shared by certificates and CSRs.
 pub fn pem_blocks(input: &[u8], labels: &[&str]) -> Result<Vec<Vec<u8>>, der::Error> {
+    Ok(labelled_pem_blocks(input, labels)?
+        .into_iter()
+        .map(|(_, der)| der)
+        .collect())
+}
+
+/// As [`pem_blocks`], with each block's label.
+fn labelled_pem_blocks(
+    input: &[u8],
+    labels: &[&str],
+) -> Result<Vec<(String, Vec<u8>)>, der::Error> {
     let text = String::from_utf8_lossy(input);
     let mut out = Vec::new();
     let mut rest: &str = &text;
@@ -679,20 +689,28 @@ pub fn pem_blocks(input: &[u8], labels: &[&str]) -> Result<Vec<Vec<u8>>, der::Er
         if !labels.contains(&label) {
             continue;
         }
-        let b64: String = body.split_ascii_whitespace().collect();
-        let mut canonical = format!("-----BEGIN {label}-----\n");
-        for chunk in b64.as_bytes().chunks(64) {
-            canonical.push_str(&String::from_utf8_lossy(chunk));
-            canonical.push('\n');
-        }
-        canonical.push_str(&end_marker);
-        canonical.push('\n');
-        let (_, der) = der::pem::decode_vec(canonical.as_bytes())?;
-        out.push(der);
+        out.push((label.to_owned(), base64_body(label, body)?));
     }
     Ok(out)
 }
 
+/// Decodes the base64 body of a PEM block written with any line width and
+/// line ends (re-wrapped at 64 columns for the strict decoder of `der`).
+fn base64_body(label: &str, body: &str) -> Result<Vec<u8>, der::Error> {
+    let b64: String = body.split_ascii_whitespace().collect();
+    let mut canonical = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        canonical.push_str(&String::from_utf8_lossy(chunk));
+        canonical.push('\n');
+    }
+    canonical.push_str(&format!("-----END {label}-----\n"));
+    let (_, der) = der::pem::decode_vec(canonical.as_bytes())?;
+    Ok(der)
+}
+
+/// The labels of PEM blocks that hold an X.509 certificate. A `TRUSTED
+/// CERTIFICATE` block (OpenSSL) is the certificate followed by its trust
+/// settings.
 const CERT_LABELS: &[&str] = &["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"];
 
 fn looks_like_der(input: &[u8]) -> bool {
@@ -776,31 +794,91 @@ fn canonical_booleans(buf: &mut [u8]) -> bool {
     walk(buf, 0).unwrap_or(false)
 }
 
-/// Reads one certificate from DER or PEM (the first `CERTIFICATE` block).
-pub fn parse_certificate(input: &[u8]) -> Result<Certificate, CertError> {
-    if looks_like_der(input) {
-        return Ok(decode_lenient(input)?);
-    }
-    let der = pem_blocks(input, CERT_LABELS)?
-        .into_iter()
-        .next()
-        .ok_or(CertError::NoPem("CERTIFICATE"))?;
-    Ok(decode_lenient(&der)?)
+/// A certificate together with the bytes it was read from.
+///
+/// [`decode_lenient`] accepts certificates that are not strict DER (BER
+/// BOOLEANs), and re-encoding such a certificate does not give back the
+/// bytes its issuer signed. Whoever checks the signature later needs these
+/// bytes: [`ParsedCertificate::verify_issued_by`], or
+/// [`crate::trust::TrustStore`] / [`crate::trust::CertPool`], which keep
+/// them for path validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedCertificate {
+    /// The certificate, decoded.
+    pub cert: Certificate,
+    /// The certificate's encoding as received (one TLV, nothing after it).
+    pub der: Vec<u8>,
 }
 
-/// Reads every certificate of a PEM bundle, or the one certificate of a DER file.
-pub fn parse_certificates(input: &[u8]) -> Result<Vec<Certificate>, CertError> {
-    if looks_like_der(input) {
-        return Ok(vec![decode_lenient(input)?]);
+impl ParsedCertificate {
+    /// Decodes one certificate (leniently) and keeps its bytes.
+    pub fn from_der(der: &[u8]) -> Result<Self, CertError> {
+        Ok(ParsedCertificate {
+            cert: decode_lenient(der)?,
+            der: der.to_vec(),
+        })
     }
-    let blocks = pem_blocks(input, CERT_LABELS)?;
+
+    /// Checks that `issuer` issued this certificate, over the bytes as
+    /// received (see [`verify_issued_by_der`]).
+    pub fn verify_issued_by(&self, issuer: &Certificate) -> Result<(), CertError> {
+        check_issuer_name(&self.cert, issuer)?;
+        verify_tbs(&self.cert, issuer, tbs_bytes(&self.der)?)
+    }
+}
+
+/// Reads every certificate of a file's contents, as CAs publish them, with
+/// the bytes of each: one DER certificate; PEM `CERTIFICATE`, `X509
+/// CERTIFICATE` or `TRUSTED CERTIFICATE` blocks (any line width, CRLF, text
+/// between blocks, other blocks skipped); or bare base64 of a DER
+/// certificate (as some Russian CAs publish `.cer`). Certificates with BER
+/// BOOLEANs are accepted ([`decode_lenient`]).
+pub fn read_certificates(input: &[u8]) -> Result<Vec<ParsedCertificate>, CertError> {
+    if looks_like_der(input) {
+        return Ok(vec![ParsedCertificate::from_der(input)?]);
+    }
+    if !input.windows(11).any(|w| w == b"-----BEGIN ") {
+        let text = String::from_utf8_lossy(input);
+        return match base64_body("CERTIFICATE", &text) {
+            Ok(der) if looks_like_der(&der) => Ok(vec![ParsedCertificate::from_der(&der)?]),
+            _ => Err(CertError::NoPem("CERTIFICATE")),
+        };
+    }
+    let blocks = labelled_pem_blocks(input, CERT_LABELS)?;
     if blocks.is_empty() {
         return Err(CertError::NoPem("CERTIFICATE"));
     }
     blocks
-        .iter()
-        .map(|d| decode_lenient(d).map_err(CertError::from))
+        .into_iter()
+        .map(|(label, der)| {
+            if label == "TRUSTED CERTIFICATE" {
+                // The certificate is the first TLV; trust settings follow.
+                let mut reader = SliceReader::new(&der)?;
+                ParsedCertificate::from_der(reader.tlv_bytes()?)
+            } else {
+                ParsedCertificate::from_der(&der)
+            }
+        })
         .collect()
+}
+
+/// Reads one certificate from DER, PEM (the first certificate block) or
+/// bare base64; as lenient as [`read_certificates`].
+pub fn parse_certificate(input: &[u8]) -> Result<Certificate, CertError> {
+    read_certificates(input)?
+        .into_iter()
+        .next()
+        .map(|p| p.cert)
+        .ok_or(CertError::NoPem("CERTIFICATE"))
+}
+
+/// Reads every certificate of a PEM bundle, or the one certificate of a DER
+/// (or bare base64) file; as lenient as [`read_certificates`], without the bytes.
+pub fn parse_certificates(input: &[u8]) -> Result<Vec<Certificate>, CertError> {
+    Ok(read_certificates(input)?
+        .into_iter()
+        .map(|p| p.cert)
+        .collect())
 }
 
 /// A certificate as PEM with LF line ends.
@@ -826,10 +904,7 @@ pub fn verify_issued_by(cert: &Certificate, issuer: &Certificate) -> Result<(), 
 
 /// As [`verify_issued_by`], over the certificate's original DER bytes.
 pub fn verify_issued_by_der(cert_der: &[u8], issuer: &Certificate) -> Result<(), CertError> {
-    let cert: Certificate = decode_lenient(cert_der)?;
-    check_issuer_name(&cert, issuer)?;
-    let tbs = tbs_bytes(cert_der)?;
-    verify_tbs(&cert, issuer, tbs)
+    ParsedCertificate::from_der(cert_der)?.verify_issued_by(issuer)
 }
 
 /// The raw bytes of the first element of a signed SEQUENCE (the TBS part
@@ -846,8 +921,13 @@ pub fn tbs_bytes(signed_der: &[u8]) -> Result<&[u8], der::Error> {
     })
 }
 
+/// The issuer name check of [`verify_issued_by`]: equal under RFC 5280 §7.1
+/// ([`names_match`]).
 fn check_issuer_name(cert: &Certificate, issuer: &Certificate) -> Result<(), CertError> {
-    if cert.tbs_certificate().issuer() != issuer.tbs_certificate().subject() {
+    if !names_match(
+        cert.tbs_certificate().issuer(),
+        issuer.tbs_certificate().subject(),
+    ) {
         return Err(CertError::IssuerNameMismatch {
             issuer: format_name(cert.tbs_certificate().issuer()),
             subject: format_name(issuer.tbs_certificate().subject()),
@@ -870,9 +950,12 @@ fn verify_tbs(cert: &Certificate, issuer: &Certificate, tbs: &[u8]) -> Result<()
     Ok(())
 }
 
-/// Whether the certificate names itself as issuer.
+/// Whether the certificate names itself as issuer (RFC 5280 §7.1 comparison).
 pub fn is_self_issued(cert: &Certificate) -> bool {
-    cert.tbs_certificate().issuer() == cert.tbs_certificate().subject()
+    names_match(
+        cert.tbs_certificate().issuer(),
+        cert.tbs_certificate().subject(),
+    )
 }
 
 /// SHA-1 of the certificate's DER (the "thumbprint" Windows and CryptoPro show).
@@ -1023,6 +1106,13 @@ pub fn subject_key_id(cert: &Certificate) -> Option<Vec<u8>> {
         .map(|s| s.0.as_bytes().to_vec())
 }
 
+/// The identifier to name `cert`'s key by (in an authorityKeyIdentifier,
+/// a ResponderID): its subjectKeyIdentifier, or else [`key_identifier`].
+pub fn key_id_or_hash(cert: &Certificate) -> Vec<u8> {
+    subject_key_id(cert)
+        .unwrap_or_else(|| key_identifier(cert.tbs_certificate().subject_public_key_info()))
+}
+
 /// The authorityKeyIdentifier's keyIdentifier bytes.
 pub fn authority_key_id(cert: &Certificate) -> Option<Vec<u8>> {
     extension_value::<AuthorityKeyIdentifier>(cert)
@@ -1093,7 +1183,9 @@ pub struct CertificateInfo {
     pub profile: ProfileReport,
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Upper-case hex without separators, as serial numbers, key identifiers
+/// and fingerprints are shown everywhere in podpis.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 

@@ -10,18 +10,19 @@ use std::time::SystemTime;
 
 use der::asn1::{BitString, GeneralizedTime, OctetString, Uint};
 use der::{Decode, Encode, EncodePem, Reader, SliceReader};
-use sha1::Digest as _;
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
 use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
-use x509_cert::ext::pkix::{AuthorityKeyIdentifier, KeyUsage, SubjectKeyIdentifier};
+use x509_cert::ext::pkix::{AuthorityKeyIdentifier, KeyUsage};
 use x509_cert::ext::{Extension, Extensions};
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Time;
 
 use crate::algorithm::{self, AlgorithmError};
+use crate::cert;
 use crate::diagnostic::Diagnostic;
+use crate::name::names_match;
 use crate::oids;
 use crate::signer::{Signer, SignerError};
 
@@ -268,7 +269,7 @@ impl<'a> CrlBuilder<'a> {
         let mut exts: Extensions = Vec::new();
         let aki = AuthorityKeyIdentifier {
             key_identifier: Some(
-                OctetString::new(key_identifier(self.issuer)).map_err(CrlError::Encode)?,
+                OctetString::new(cert::key_id_or_hash(self.issuer)).map_err(CrlError::Encode)?,
             ),
             ..Default::default()
         };
@@ -480,9 +481,7 @@ impl Crl {
 
     /// The cRLNumber in hexadecimal, for reports.
     pub fn number_hex(&self) -> Option<String> {
-        self.number
-            .as_ref()
-            .map(|n| n.iter().map(|b| format!("{b:02X}")).collect())
+        self.number.as_ref().map(|n| cert::hex(n))
     }
 
     /// The keyIdentifier of the authorityKeyIdentifier extension.
@@ -511,10 +510,10 @@ impl Crl {
     /// issuer and, when both are present, its subjectKeyIdentifier is the
     /// CRL's authorityKeyIdentifier.
     pub fn is_issued_by_name(&self, issuer: &Certificate) -> bool {
-        if self.issuer != *issuer.tbs_certificate().subject() {
+        if !names_match(&self.issuer, issuer.tbs_certificate().subject()) {
             return false;
         }
-        match (&self.authority_key_id, subject_key_id(issuer)) {
+        match (&self.authority_key_id, cert::subject_key_id(issuer)) {
             (Some(aki), Some(ski)) => *aki == ski,
             _ => true,
         }
@@ -523,7 +522,7 @@ impl Crl {
     /// Checks the CRL's issuer name and signature against the issuer
     /// certificate.
     pub fn verify_signature(&self, issuer: &Certificate) -> Result<(), CrlError> {
-        if self.issuer != *issuer.tbs_certificate().subject() {
+        if !names_match(&self.issuer, issuer.tbs_certificate().subject()) {
             return Err(CrlError::IssuerMismatch);
         }
         algorithm::verify_signature(
@@ -578,31 +577,6 @@ pub(crate) fn split_signed(
 /// Whether two GOST public keys are the same point.
 pub(crate) fn same_key(a: &gost::VerifyingKey, b: &gost::VerifyingKey) -> bool {
     a.x() == b.x() && a.y() == b.y() && a.param_set().key_size() == b.param_set().key_size()
-}
-
-/// The certificate's subjectKeyIdentifier, if it has one.
-pub(crate) fn subject_key_id(cert: &Certificate) -> Option<Vec<u8>> {
-    match cert
-        .tbs_certificate()
-        .get_extension::<SubjectKeyIdentifier>()
-    {
-        Ok(Some((_, ski))) => Some(ski.0.as_bytes().to_vec()),
-        _ => None,
-    }
-}
-
-/// The key identifier to name `cert`'s key by: its subjectKeyIdentifier,
-/// or else SHA-1 of the subjectPublicKey bits (RFC 5280 §4.2.1.2 method 1).
-pub(crate) fn key_identifier(cert: &Certificate) -> Vec<u8> {
-    subject_key_id(cert).unwrap_or_else(|| {
-        sha1::Sha1::digest(
-            cert.tbs_certificate()
-                .subject_public_key_info()
-                .subject_public_key
-                .raw_bytes(),
-        )
-        .to_vec()
-    })
 }
 
 /// X.509 Time for a SystemTime: UTCTime before 2050, GeneralizedTime after.

@@ -672,6 +672,60 @@ impl From<&Name> for SubjectIdentity {
     }
 }
 
+// --- comparison (RFC 5280 §7.1) --------------------------------------------
+
+/// Whether two names are the same under RFC 5280 §7.1: identical DER, or
+/// the same RDNs with the same attribute types and, for string values,
+/// values equal after trimming, collapsing inner white space and case
+/// folding (whatever the string type: UTF8String, PrintableString,
+/// BMPString…). Non-string values must be byte-identical.
+pub fn names_match(a: &Name, b: &Name) -> bool {
+    a == b || name_key(a) == name_key(b)
+}
+
+/// Whether `name` lies in the subtree `base` (RFC 5280 §4.2.1.10,
+/// directoryName): its first RDNs match all of `base`'s under §7.1.
+pub(crate) fn name_within(name: &Name, base: &Name) -> bool {
+    let name = name_key(name);
+    let base = name_key(base);
+    name.len() >= base.len() && name.iter().zip(&base).all(|(a, b)| a == b)
+}
+
+/// A normalised name: per RDN, the sorted (type, normalised value) pairs.
+pub(crate) type NameKey = Vec<Vec<(ObjectIdentifier, NormValue)>>;
+
+/// An attribute value as compared: normalised text, or raw TLV bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum NormValue {
+    Text(String),
+    Raw(Vec<u8>),
+}
+
+pub(crate) fn name_key(name: &Name) -> NameKey {
+    name.iter_rdn()
+        .map(|rdn| {
+            let mut atvs: Vec<_> = rdn
+                .iter()
+                .map(|atv| (atv.oid, normalise_value(&atv.value)))
+                .collect();
+            atvs.sort();
+            atvs
+        })
+        .collect()
+}
+
+fn normalise_value(value: &der::Any) -> NormValue {
+    match attribute_text(value) {
+        Some(text) => NormValue::Text(
+            text.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase(),
+        ),
+        None => NormValue::Raw(value.to_der().unwrap_or_else(|_| value.value().to_vec())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use const_oid::ObjectIdentifier;
 use der::asn1::{BitString, GeneralizedTime, Null, OctetString};
-use der::{Decode, Encode};
+use der::{Decode, Encode, Reader, SliceReader};
 use sha1::Digest as _;
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
@@ -22,8 +22,10 @@ use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 
 use crate::algorithm::{self, AlgorithmError, DigestAlgorithm};
+use crate::cert::{self, ParsedCertificate};
 use crate::crl::{CrlReason, same_key, split_signed};
 use crate::diagnostic::Diagnostic;
+use crate::name::names_match;
 use crate::oids;
 use crate::signer::{Signer, SignerError};
 
@@ -921,12 +923,15 @@ fn gtime(at: SystemTime) -> Result<GeneralizedTime, OcspError> {
 pub struct ParsedResponse {
     status: OcspResponseStatus,
     basic: Option<(BasicOcspResponse, Vec<u8>)>,
+    /// The embedded certificates' encodings as received, in `certs` order.
+    cert_ders: Vec<Vec<u8>>,
 }
 
 /// Reads a DER OCSP response. An error status is not an error here (see
 /// [`ParsedResponse::status`]); an unknown response type is.
 pub fn parse_response(der: &[u8]) -> Result<ParsedResponse, OcspError> {
     let resp = OcspResponse::from_der(der).map_err(OcspError::Malformed)?;
+    let mut cert_ders = Vec::new();
     let basic = match resp.response_bytes {
         None => None,
         Some(bytes) => {
@@ -934,8 +939,11 @@ pub fn parse_response(der: &[u8]) -> Result<ParsedResponse, OcspError> {
                 return Err(OcspError::UnsupportedResponseType(bytes.response_type));
             }
             let der = bytes.response.as_bytes();
-            let basic = BasicOcspResponse::from_der(der).map_err(OcspError::Malformed)?;
+            // Leniently: embedded certificates may carry BER BOOLEANs.
+            let basic: BasicOcspResponse =
+                cert::decode_lenient(der).map_err(OcspError::Malformed)?;
             let (tbs, _, _) = split_signed(der).map_err(OcspError::Malformed)?;
+            cert_ders = embedded_certificates(der).map_err(OcspError::Malformed)?;
             Some((basic, tbs.to_vec()))
         }
     };
@@ -947,6 +955,32 @@ pub fn parse_response(der: &[u8]) -> Result<ParsedResponse, OcspError> {
     Ok(ParsedResponse {
         status: resp.response_status,
         basic,
+        cert_ders,
+    })
+}
+
+/// The encodings of the certificates of a BasicOCSPResponse, as received:
+/// `SEQUENCE { tbsResponseData, signatureAlgorithm, signature,
+/// certs [0] EXPLICIT SEQUENCE OF Certificate OPTIONAL }`.
+fn embedded_certificates(basic_der: &[u8]) -> Result<Vec<Vec<u8>>, der::Error> {
+    let mut reader = SliceReader::new(basic_der)?;
+    reader.sequence(|r| {
+        for _ in 0..3 {
+            r.tlv_bytes()?;
+        }
+        let mut out = Vec::new();
+        if r.is_finished() {
+            return Ok(out);
+        }
+        let explicit = der::asn1::AnyRef::decode(r)?;
+        let mut inner = SliceReader::new(explicit.value())?;
+        inner.sequence(|certs| {
+            while !certs.is_finished() {
+                out.push(certs.tlv_bytes()?.to_vec());
+            }
+            Ok::<_, der::Error>(())
+        })?;
+        Ok(out)
     })
 }
 
@@ -978,7 +1012,7 @@ impl ParsedResponse {
         };
         let tbs = cert.tbs_certificate();
         match &basic.tbs_response_data.responder_id {
-            ResponderId::ByName(name) => name == tbs.subject(),
+            ResponderId::ByName(name) => names_match(name, tbs.subject()),
             ResponderId::ByKey(hash) => {
                 hash.as_bytes()
                     == sha1::Sha1::digest(
@@ -1187,26 +1221,27 @@ fn find_responder(
     {
         return Ok((t.clone(), ResponderKind::Trusted));
     }
-    let Some(cert) = parsed
+    let Some((index, cert)) = parsed
         .certificates()
         .iter()
-        .find(|c| parsed.names_responder(c))
+        .enumerate()
+        .find(|(_, c)| parsed.names_responder(c))
     else {
         return Err(OcspError::ResponderNotAuthorized(
             NotAuthorized::ResponderNotFound,
         ));
     };
     let tbs = cert.tbs_certificate();
-    let tbs_der = tbs.to_der().map_err(OcspError::Malformed)?;
-    let signature = cert.signature().as_bytes().unwrap_or(&[]);
-    let signed_by_ca = tbs.issuer() == issuer.tbs_certificate().subject()
-        && algorithm::verify_signature(
-            issuer.tbs_certificate().subject_public_key_info(),
-            cert.signature_algorithm(),
-            &tbs_der,
-            signature,
-        )
-        .is_ok();
+    // Over the certificate's bytes as received: re-encoding a certificate
+    // that is not strict DER would not give back what the CA signed.
+    let signed_by_ca = parsed.cert_ders.get(index).is_some_and(|der| {
+        ParsedCertificate {
+            cert: cert.clone(),
+            der: der.clone(),
+        }
+        .verify_issued_by(issuer)
+        .is_ok()
+    });
     if !signed_by_ca {
         return Err(OcspError::ResponderNotAuthorized(
             NotAuthorized::NotIssuedByCa,

@@ -62,15 +62,17 @@ use der::{DateTime, Encode};
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, BasicConstraints, CertificatePolicies, ExtendedKeyUsage, KeyUsage,
-    NameConstraints, SubjectAltName,
+    BasicConstraints, CertificatePolicies, ExtendedKeyUsage, KeyUsage, NameConstraints,
+    SubjectAltName,
 };
 
 use crate::Diagnostic;
 use crate::algorithm::{self, AlgorithmError};
+use crate::cert;
+use crate::name;
 use crate::oids;
 use crate::report::SubIndication;
-use crate::trust::{self, CertPool, TrustStore};
+use crate::trust::{CertPool, TrustStore};
 
 // --- path: extensions the validator knows ------------------------------------
 
@@ -711,14 +713,47 @@ impl<'a> PathValidator<'a> {
     }
 
     /// As [`PathValidator::validate`], with the intermediates in a pool.
+    ///
+    /// Signatures are checked over the bytes each certificate was read
+    /// from when the store or the pool has them ([`TrustStore::add_der`],
+    /// [`CertPool::add_der`], files and PEM bundles); a certificate given
+    /// only decoded is checked over its DER re-encoding. For a leaf whose
+    /// encoding may not be strict DER, use [`PathValidator::validate_der`].
     pub fn validate_with_pool(
         &self,
         leaf: &Certificate,
         pool: &CertPool,
     ) -> Result<ValidatedPath, PathError> {
+        self.validate_inner(leaf, None, pool)
+    }
+
+    /// As [`PathValidator::validate_with_pool`] for a leaf given as the
+    /// bytes it was received in (DER, or BER BOOLEANs as some issuers
+    /// write them): its signature is checked over exactly these bytes.
+    pub fn validate_der(
+        &self,
+        leaf_der: &[u8],
+        pool: &CertPool,
+    ) -> Result<ValidatedPath, PathError> {
+        let leaf: Certificate =
+            cert::decode_lenient(leaf_der).map_err(|error| PathError::Malformed {
+                subject: String::new(),
+                what: "Certificate",
+                error,
+            })?;
+        self.validate_inner(&leaf, Some(leaf_der), pool)
+    }
+
+    fn validate_inner(
+        &self,
+        leaf: &Certificate,
+        leaf_der: Option<&[u8]>,
+        pool: &CertPool,
+    ) -> Result<ValidatedPath, PathError> {
         let mut search = Search {
             v: self,
             pool,
+            leaf_der,
             signature_checks: 0,
             candidates: 0,
         };
@@ -811,6 +846,8 @@ impl Failure {
 struct Search<'v, 'p> {
     v: &'v PathValidator<'v>,
     pool: &'p CertPool,
+    /// The leaf's encoding as received, when the caller gave it.
+    leaf_der: Option<&'p [u8]>,
     signature_checks: u32,
     candidates: u32,
 }
@@ -870,7 +907,7 @@ where
         path: &[&Certificate],
     ) -> Vec<(&'p Certificate, bool)> {
         let issuer = child.tbs_certificate().issuer();
-        let aki = authority_key_identifier(child);
+        let aki = cert::authority_key_id(child);
         let mut out: Vec<(&'p Certificate, bool, bool)> = Vec::new();
         let anchors = self.v.trust.by_subject(issuer).map(|c| (c, true));
         let pooled = self
@@ -879,7 +916,7 @@ where
             .filter(|c| !self.v.trust.contains(c))
             .map(|c| (c, false));
         for (cert, is_anchor) in anchors.chain(pooled) {
-            let ski = trust::subject_key_identifier(cert);
+            let ski = cert::subject_key_id(cert);
             let key_match = match (&aki, &ski) {
                 (Some(a), Some(s)) if a != s => continue,
                 (Some(_), Some(_)) => true,
@@ -903,7 +940,7 @@ where
     ) -> Result<(), Failure> {
         let before = path.len() - 1;
         let child = path[path.len() - 1];
-        self.check_signature(child, candidate)
+        self.check_signature(child, path.len() == 1, candidate)
             .map_err(|error| Failure {
                 error,
                 progress: before,
@@ -932,10 +969,12 @@ where
         }
     }
 
-    /// Checks `child`'s signature with `issuer`'s key, counting it.
+    /// Checks `child`'s signature with `issuer`'s key, counting it;
+    /// `is_leaf` when `child` is the path's first certificate.
     fn check_signature(
         &mut self,
         child: &Certificate,
+        is_leaf: bool,
         issuer: &Certificate,
     ) -> Result<(), PathError> {
         let tbs = child.tbs_certificate();
@@ -950,9 +989,29 @@ where
                 limit: BudgetLimit::SignatureChecks,
             });
         }
-        let tbs_der = tbs
-            .to_der()
-            .map_err(|e| malformed(child, "TBSCertificate", e))?;
+        // The TBS as the issuer signed it: from the bytes the certificate
+        // was read from when known (re-encoding a certificate that is not
+        // strict DER changes them), else from its DER re-encoding.
+        let received = match self.leaf_der {
+            Some(der) if is_leaf => Some(der),
+            _ => self
+                .v
+                .trust
+                .received_der(child)
+                .or_else(|| self.pool.received_der(child)),
+        };
+        let encoded;
+        let child_der = match received {
+            Some(der) => der,
+            None => {
+                encoded = child
+                    .to_der()
+                    .map_err(|e| malformed(child, "Certificate", e))?;
+                &encoded
+            }
+        };
+        let tbs_der =
+            cert::tbs_bytes(child_der).map_err(|e| malformed(child, "TBSCertificate", e))?;
         let bad = |reason| PathError::BadSignature {
             subject: subject(child),
             issuer: subject(issuer),
@@ -965,7 +1024,7 @@ where
         algorithm::verify_signature(
             issuer.tbs_certificate().subject_public_key_info(),
             child.signature_algorithm(),
-            &tbs_der,
+            tbs_der,
             signature,
         )
         .map_err(|e| match e {
@@ -984,7 +1043,7 @@ where
 /// same certificate, or the same subject with the same key.
 fn same_entity(a: &Certificate, b: &Certificate) -> bool {
     a == b
-        || (trust::names_match(a.tbs_certificate().subject(), b.tbs_certificate().subject())
+        || (name::names_match(a.tbs_certificate().subject(), b.tbs_certificate().subject())
             && a.tbs_certificate().subject_public_key_info()
                 == b.tbs_certificate().subject_public_key_info())
 }
@@ -998,16 +1057,6 @@ fn malformed(cert: &Certificate, what: &'static str, error: der::Error) -> PathE
         subject: subject(cert),
         what,
         error,
-    }
-}
-
-fn authority_key_identifier(cert: &Certificate) -> Option<Vec<u8>> {
-    match cert
-        .tbs_certificate()
-        .get_extension::<AuthorityKeyIdentifier>()
-    {
-        Ok(Some((_, aki))) => aki.key_identifier.map(|k| k.as_bytes().to_vec()),
-        _ => None,
     }
 }
 
@@ -1067,7 +1116,7 @@ fn check_ca(ca: &Certificate, below: &[&Certificate]) -> Result<(), PathError> {
 }
 
 fn self_issued(cert: &Certificate) -> bool {
-    trust::names_match(
+    name::names_match(
         cert.tbs_certificate().subject(),
         cert.tbs_certificate().issuer(),
     )
@@ -1132,11 +1181,11 @@ fn check_name_constraints(ca: &Certificate, below: &[&Certificate]) -> Result<()
         let name = cert.tbs_certificate().subject();
         if !name.is_empty() {
             if !permitted_dirs.is_empty()
-                && !permitted_dirs.iter().any(|b| trust::name_within(name, b))
+                && !permitted_dirs.iter().any(|b| name::name_within(name, b))
             {
                 return Err(violation());
             }
-            if excluded_dirs.iter().any(|b| trust::name_within(name, b)) {
+            if excluded_dirs.iter().any(|b| name::name_within(name, b)) {
                 return Err(violation());
             }
         }

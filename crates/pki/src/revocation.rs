@@ -23,7 +23,8 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{AuthorityInfoAccessSyntax, CrlDistributionPoints};
 use x509_cert::name::Name;
 
-use crate::crl::{Crl, CrlError, CrlReason, parse_crl, reason_name, subject_key_id};
+use crate::cert::subject_key_id;
+use crate::crl::{Crl, CrlError, CrlReason, parse_crl, reason_name};
 use crate::diagnostic::Diagnostic;
 use crate::ocsp::{
     self, CertId, CertIdHash, OcspCertStatus, OcspError, OcspPolicy, RequestBuilder,

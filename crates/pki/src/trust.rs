@@ -15,13 +15,15 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use const_oid::ObjectIdentifier;
-use der::{Decode, Encode, Tag, Tagged};
+use der::Encode;
 use x509_cert::Certificate;
-use x509_cert::ext::pkix::SubjectKeyIdentifier;
 use x509_cert::name::Name;
 
 use crate::Diagnostic;
+use crate::cert::{self, CertError, ParsedCertificate};
+/// Re-exported: the RFC 5280 §7.1 name comparison stores index by.
+pub use crate::name::names_match;
+use crate::name::{NameKey, name_key};
 
 /// Why certificates could not be loaded into a store.
 #[derive(Debug, thiserror::Error)]
@@ -108,10 +110,16 @@ pub struct LoadReport {
 }
 
 /// A deduplicated, indexed set of certificates: the storage shared by
-/// [`TrustStore`] and [`CertPool`].
+/// [`TrustStore`] and [`CertPool`]. Each certificate keeps the bytes it was
+/// read from, so that signatures are checked over what the issuer signed
+/// even when the encoding was not strict DER.
 #[derive(Debug, Clone, Default)]
 struct CertSet {
     certs: Vec<Certificate>,
+    /// The bytes each certificate was read from (its re-encoding when it
+    /// was added already decoded).
+    received: Vec<Vec<u8>>,
+    /// Index by the certificate's DER re-encoding.
     ders: HashMap<Vec<u8>, usize>,
     by_subject: HashMap<NameKey, Vec<usize>>,
     by_ski: HashMap<Vec<u8>, Vec<usize>>,
@@ -121,6 +129,21 @@ impl CertSet {
     /// Adds a certificate; `false` when an identical one is already present.
     fn add(&mut self, cert: Certificate) -> Result<bool, TrustError> {
         let der = cert.to_der().map_err(TrustError::Malformed)?;
+        self.insert(cert, der.clone(), der)
+    }
+
+    /// Adds a certificate with the bytes it was read from.
+    fn add_parsed(&mut self, parsed: ParsedCertificate) -> Result<bool, TrustError> {
+        let der = parsed.cert.to_der().map_err(TrustError::Malformed)?;
+        self.insert(parsed.cert, der, parsed.der)
+    }
+
+    fn insert(
+        &mut self,
+        cert: Certificate,
+        der: Vec<u8>,
+        received: Vec<u8>,
+    ) -> Result<bool, TrustError> {
         if self.ders.contains_key(&der) {
             return Ok(false);
         }
@@ -130,15 +153,31 @@ impl CertSet {
             .entry(name_key(cert.tbs_certificate().subject()))
             .or_default()
             .push(index);
-        if let Some(ski) = subject_key_identifier(&cert) {
+        if let Some(ski) = cert::subject_key_id(&cert) {
             self.by_ski.entry(ski).or_default().push(index);
         }
         self.certs.push(cert);
+        self.received.push(received);
         Ok(true)
     }
 
     fn contains(&self, cert: &Certificate) -> bool {
         cert.to_der().is_ok_and(|der| self.ders.contains_key(&der))
+    }
+
+    fn received_der(&self, cert: &Certificate) -> Option<&[u8]> {
+        let der = cert.to_der().ok()?;
+        let &index = self.ders.get(&der)?;
+        self.received.get(index).map(Vec::as_slice)
+    }
+
+    /// Adds every certificate; `Ok(number added)`.
+    fn add_all(&mut self, certs: Vec<ParsedCertificate>) -> Result<usize, TrustError> {
+        let mut added = 0;
+        for cert in certs {
+            added += usize::from(self.add_parsed(cert)?);
+        }
+        Ok(added)
     }
 
     fn by_subject<'a>(&'a self, name: &Name) -> impl Iterator<Item = &'a Certificate> + 'a {
@@ -180,21 +219,19 @@ impl TrustStore {
         self.set.add(cert)
     }
 
-    /// Adds a DER certificate; returns `false` if it was already present.
+    /// Adds a DER certificate, keeping its bytes for signature checks
+    /// (BER BOOLEANs are accepted, see [`cert::decode_lenient`]); returns
+    /// `false` if it was already present.
     pub fn add_der(&mut self, der: &[u8]) -> Result<bool, TrustError> {
-        self.add(Certificate::from_der(der).map_err(TrustError::Malformed)?)
+        self.set
+            .add_parsed(ParsedCertificate::from_der(der).map_err(from_cert_error)?)
     }
 
     /// Adds every `CERTIFICATE` block of a PEM bundle (text between blocks
     /// is ignored, as in OpenSSL's CA files); returns how many were new.
     /// Fails without adding anything if a block is broken or there is none.
     pub fn add_pem_bundle(&mut self, pem: &[u8]) -> Result<usize, TrustError> {
-        let certs = parse_pem_bundle(pem)?;
-        let mut added = 0;
-        for cert in certs {
-            added += usize::from(self.add(cert)?);
-        }
-        Ok(added)
+        self.set.add_all(read_certificates(pem)?)
     }
 
     /// Adds the certificates of one file: DER, PEM (one or many blocks), or
@@ -206,12 +243,7 @@ impl TrustStore {
             path: path.to_owned(),
             source,
         })?;
-        let certs = parse_certificates(&bytes)?;
-        let mut added = 0;
-        for cert in certs {
-            added += usize::from(self.add(cert)?);
-        }
-        Ok(added)
+        self.set.add_all(read_certificates(&bytes)?)
     }
 
     /// Loads every `*.pem`, `*.crt`, `*.cer` and `*.der` file of a directory
@@ -245,11 +277,11 @@ impl TrustStore {
                     path: path.clone(),
                     source,
                 })
-                .and_then(|bytes| parse_certificates(&bytes));
+                .and_then(|bytes| read_certificates(&bytes));
             match parsed {
                 Ok(certs) => {
                     for cert in certs {
-                        match self.add(cert) {
+                        match self.set.add_parsed(cert) {
                             Ok(true) => report.added += 1,
                             Ok(false) => report.duplicates += 1,
                             Err(error) => report.errors.push(FileError {
@@ -278,6 +310,12 @@ impl TrustStore {
     /// Whether this exact certificate (same DER) is an anchor.
     pub fn contains(&self, cert: &Certificate) -> bool {
         self.set.contains(cert)
+    }
+
+    /// The bytes an anchor was read from (what its issuer signed), when
+    /// `cert` is in the store.
+    pub fn received_der(&self, cert: &Certificate) -> Option<&[u8]> {
+        self.set.received_der(cert)
     }
 
     /// All anchors, in the order they were added.
@@ -325,13 +363,22 @@ impl CertPool {
         self.set.add(cert)
     }
 
+    /// Adds a DER certificate, keeping its bytes for signature checks
+    /// (BER BOOLEANs are accepted); returns `false` if it was already present.
+    pub fn add_der(&mut self, der: &[u8]) -> Result<bool, TrustError> {
+        self.set
+            .add_parsed(ParsedCertificate::from_der(der).map_err(from_cert_error)?)
+    }
+
+    /// Adds a certificate read with [`cert::read_certificates`], keeping
+    /// its bytes; returns `false` if it was already present.
+    pub fn add_parsed(&mut self, cert: ParsedCertificate) -> Result<bool, TrustError> {
+        self.set.add_parsed(cert)
+    }
+
     /// Adds every `CERTIFICATE` block of a PEM bundle; returns how many were new.
     pub fn add_pem_bundle(&mut self, pem: &[u8]) -> Result<usize, TrustError> {
-        let mut added = 0;
-        for cert in parse_pem_bundle(pem)? {
-            added += usize::from(self.add(cert)?);
-        }
-        Ok(added)
+        self.set.add_all(read_certificates(pem)?)
     }
 
     /// Certificates whose subject matches `name` (RFC 5280 §7.1 comparison).
@@ -347,6 +394,12 @@ impl CertPool {
     /// Whether this exact certificate is in the pool.
     pub fn contains(&self, cert: &Certificate) -> bool {
         self.set.contains(cert)
+    }
+
+    /// The bytes a certificate of the pool was read from, when `cert` is in
+    /// the pool.
+    pub fn received_der(&self, cert: &Certificate) -> Option<&[u8]> {
+        self.set.received_der(cert)
     }
 
     /// All certificates, in the order they were added.
@@ -365,223 +418,53 @@ impl CertPool {
     }
 }
 
-/// The subjectKeyIdentifier of a certificate, if it has a readable one.
-pub(crate) fn subject_key_identifier(cert: &Certificate) -> Option<Vec<u8>> {
-    match cert
-        .tbs_certificate()
-        .get_extension::<SubjectKeyIdentifier>()
-    {
-        Ok(Some((_, ski))) => Some(ski.0.as_bytes().to_vec()),
-        _ => None,
-    }
-}
-
-/// Whether two names are the same under RFC 5280 §7.1: identical DER, or
-/// the same RDNs with the same attribute types and, for string values,
-/// values equal after trimming, collapsing inner white space and case
-/// folding (whatever the string type: UTF8String, PrintableString,
-/// BMPString…). Non-string values must be byte-identical.
-pub fn names_match(a: &Name, b: &Name) -> bool {
-    a == b || name_key(a) == name_key(b)
-}
-
-/// Whether `name` lies in the subtree `base` (RFC 5280 §4.2.1.10,
-/// directoryName): its first RDNs match all of `base`'s under §7.1.
-pub(crate) fn name_within(name: &Name, base: &Name) -> bool {
-    let name = name_key(name);
-    let base = name_key(base);
-    name.len() >= base.len() && name.iter().zip(&base).all(|(a, b)| a == b)
-}
-
-/// A normalised name: per RDN, the sorted (type, normalised value) pairs.
-type NameKey = Vec<Vec<(ObjectIdentifier, NormValue)>>;
-
-/// An attribute value as compared: normalised text, or raw TLV bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum NormValue {
-    Text(String),
-    Raw(Vec<u8>),
-}
-
-fn name_key(name: &Name) -> NameKey {
-    name.iter_rdn()
-        .map(|rdn| {
-            let mut atvs: Vec<_> = rdn
-                .iter()
-                .map(|atv| (atv.oid, normalise_value(&atv.value)))
-                .collect();
-            atvs.sort();
-            atvs
-        })
-        .collect()
-}
-
-fn normalise_value(value: &der::Any) -> NormValue {
-    let bytes = value.value();
-    let text = match value.tag() {
-        Tag::Utf8String
-        | Tag::PrintableString
-        | Tag::Ia5String
-        | Tag::NumericString
-        | Tag::VisibleString => std::str::from_utf8(bytes).ok().map(str::to_owned),
-        // T.61 as Latin-1, which is what CAs put there in practice.
-        Tag::TeletexString => Some(bytes.iter().map(|&b| char::from(b)).collect()),
-        Tag::BmpString => utf16be(bytes),
-        _ => None,
-    };
-    match text {
-        Some(text) => NormValue::Text(
-            text.split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_lowercase(),
-        ),
-        None => NormValue::Raw(value.to_der().unwrap_or_else(|_| bytes.to_vec())),
-    }
-}
-
-fn utf16be(bytes: &[u8]) -> Option<String> {
-    if bytes.len() % 2 != 0 {
-        return None;
-    }
-    let units = bytes
-        .chunks_exact(2)
-        .map(|c| u16::from_be_bytes([c[0], c[1]]));
-    char::decode_utf16(units)
-        .collect::<Result<String, _>>()
-        .ok()
-}
-
 /// Reads the certificates of a file's contents, as CAs publish them: DER,
 /// PEM blocks (any line width, CRLF, text between blocks), or bare base64
-/// of a DER certificate.
+/// of a DER certificate. The same reader as [`cert::parse_certificates`],
+/// with this module's error.
 pub fn parse_certificates(bytes: &[u8]) -> Result<Vec<Certificate>, TrustError> {
-    if bytes.first() == Some(&0x30) {
-        return Ok(vec![
-            Certificate::from_der(bytes).map_err(TrustError::Malformed)?,
-        ]);
-    }
-    if find(bytes, b"-----BEGIN").is_some() {
-        return parse_pem_bundle(bytes);
-    }
-    match base64_decode(bytes) {
-        Some(der) if der.first() == Some(&0x30) => Ok(vec![
-            Certificate::from_der(&der).map_err(TrustError::Malformed)?,
-        ]),
-        _ => Err(TrustError::NoCertificates),
-    }
+    Ok(read_certificates(bytes)?
+        .into_iter()
+        .map(|p| p.cert)
+        .collect())
 }
 
-/// The labels of PEM blocks that hold an X.509 certificate.
-const CERT_LABELS: [&[u8]; 3] = [b"CERTIFICATE", b"X509 CERTIFICATE", b"TRUSTED CERTIFICATE"];
-
-/// Reads every certificate block of a PEM bundle, tolerating text between
-/// blocks, CRLF line ends and any line width. Blocks with other labels
-/// (keys, CRLs) are skipped. `TRUSTED CERTIFICATE` blocks (OpenSSL's
-/// certificate followed by its trust settings) yield the certificate.
-fn parse_pem_bundle(pem: &[u8]) -> Result<Vec<Certificate>, TrustError> {
-    let mut certs = Vec::new();
-    let mut rest = pem;
-    while let Some(start) = find(rest, b"-----BEGIN ") {
-        let after = &rest[start + 11..];
-        let Some(label_end) = find(after, b"-----") else {
-            break;
-        };
-        let label = &after[..label_end];
-        let body = &after[label_end + 5..];
-        let mut end_marker = b"-----END ".to_vec();
-        end_marker.extend_from_slice(label);
-        end_marker.extend_from_slice(b"-----");
-        let Some(body_end) = find(body, &end_marker) else {
-            return Err(TrustError::Malformed(der::Error::from(
-                der::ErrorKind::Incomplete {
-                    expected_len: der::Length::ZERO,
-                    actual_len: der::Length::ZERO,
-                },
-            )));
-        };
-        if CERT_LABELS.contains(&label) {
-            let der = base64_decode(&body[..body_end]).ok_or_else(|| {
-                TrustError::Malformed(der::Error::from(der::ErrorKind::Value {
-                    tag: Tag::Sequence,
-                }))
-            })?;
-            let cert = if label == b"TRUSTED CERTIFICATE" {
-                let mut reader = der::SliceReader::new(&der).map_err(TrustError::Malformed)?;
-                <Certificate as Decode>::decode(&mut reader).map_err(TrustError::Malformed)?
-            } else {
-                Certificate::from_der(&der).map_err(TrustError::Malformed)?
-            };
-            certs.push(cert);
-        }
-        rest = &body[body_end + end_marker.len()..];
-    }
-    if certs.is_empty() {
-        return Err(TrustError::NoCertificates);
-    }
-    Ok(certs)
+fn read_certificates(bytes: &[u8]) -> Result<Vec<ParsedCertificate>, TrustError> {
+    cert::read_certificates(bytes).map_err(from_cert_error)
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// Decodes base64 ignoring white space (and PEM headers' absence); `None`
-/// on any other non-alphabet byte or a bad length.
-fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
-    fn value(c: u8) -> Option<u32> {
-        match c {
-            b'A'..=b'Z' => Some(u32::from(c - b'A')),
-            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
-            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
-            b'+' => Some(62),
-            b'/' => Some(63),
-            _ => None,
-        }
+/// What [`cert::read_certificates`] reports, as a store loading error.
+fn from_cert_error(e: CertError) -> TrustError {
+    match e {
+        CertError::NoPem(_) => TrustError::NoCertificates,
+        CertError::Der(e) => TrustError::Malformed(e),
+        // Reading certificates fails only with the two above.
+        _ => TrustError::Malformed(der::Error::from(der::ErrorKind::Failed)),
     }
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0u32;
-    let mut padding = 0usize;
-    let mut count = 0usize;
-    for &c in text {
-        if c.is_ascii_whitespace() {
-            continue;
-        }
-        count += 1;
-        if c == b'=' {
-            padding += 1;
-            continue;
-        }
-        if padding > 0 {
-            return None;
-        }
-        acc = (acc << 6) | value(c)?;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    if count % 4 != 0 || padding > 2 || count == 0 {
-        return None;
-    }
-    Some(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::name::name_within;
+    use der::Decode;
     use std::str::FromStr;
 
     #[test]
-    fn base64_round_trip_known_answers() {
-        assert_eq!(base64_decode(b"TWFu").unwrap(), b"Man");
-        assert_eq!(base64_decode(b"TWE=").unwrap(), b"Ma");
-        assert_eq!(base64_decode(b"TQ==\r\n").unwrap(), b"M");
-        assert_eq!(base64_decode(b"TQ=").as_deref(), None);
-        assert_eq!(base64_decode(b"T!==").as_deref(), None);
+    fn text_that_is_not_base64_is_no_certificate() {
+        assert!(matches!(
+            parse_certificates(b"TQ="),
+            Err(TrustError::NoCertificates)
+        ));
+        assert!(matches!(
+            parse_certificates(b"T!=="),
+            Err(TrustError::NoCertificates)
+        ));
+        // Valid base64, but not of a certificate.
+        assert!(matches!(
+            parse_certificates(b"TWFu"),
+            Err(TrustError::NoCertificates)
+        ));
     }
 
     #[test]

@@ -2,12 +2,7 @@
 //! parses, GOST 2012 self-signatures and chains verify, older algorithms
 //! are refused with a clear error, CSR proofs of possession verify.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    unreachable_pub
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 

@@ -1,12 +1,7 @@
 //! Certificates and CSRs cross-checked with OpenSSL and its GOST engine,
 //! both ways, for every production parameter set.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    unreachable_pub
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 
@@ -26,45 +21,9 @@ use pki::profile::{
     check_qualified,
 };
 use pki::{Diagnostic, KeySigner};
-use support::run_ok;
+use support::{openssl, run_ok};
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::{ExtendedKeyUsage, KeyUsage, KeyUsages};
-
-/// `openssl` with the GOST engine loaded through the same configuration as
-/// `support::openssl()`. support's own engine probe greps
-/// `openssl list -public-key-algorithms` for `gost2012_256`, which OpenSSL
-/// 3.0 with Debian's engine does not list (reported to the lead), so the
-/// engine is probed here by generating a key instead.
-fn openssl() -> std::process::Command {
-    use std::sync::OnceLock;
-    static CONFIG: OnceLock<std::path::PathBuf> = OnceLock::new();
-    let path = CONFIG.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("podpis-cert-openssl-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("gost.cnf");
-        std::fs::write(
-            &path,
-            "openssl_conf = openssl_def\n[openssl_def]\nengines = engine_section\n\
-             [engine_section]\ngost = gost_section\n[gost_section]\nengine_id = gost\n\
-             dynamic_path = /usr/lib/x86_64-linux-gnu/engines-3/gost.so\ndefault_algorithms = ALL\n",
-        )
-        .unwrap();
-        let out = std::process::Command::new("openssl")
-            .env("OPENSSL_CONF", &path)
-            .args(["genpkey", "-algorithm", "gost2012_256", "-pkeyopt", "paramset:A"])
-            .output()
-            .expect("cannot run `openssl`: install it (scripts/test does)");
-        assert!(
-            out.status.success(),
-            "OpenSSL's GOST engine is not available: `apt-get install libengine-gost-openssl` \
-             (scripts/test does)"
-        );
-        path
-    });
-    let mut cmd = std::process::Command::new("openssl");
-    cmd.env("OPENSSL_CONF", path);
-    cmd
-}
 
 fn now() -> SystemTime {
     SystemTime::now()
@@ -137,7 +96,7 @@ fn make_pair(params: ParamSet) -> Pair {
 
 #[test]
 fn our_certificates_pass_openssl_for_every_param_set() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = support::tempdir();
     for params in ParamSet::PRODUCTION {
         let Pair { ca, leaf } = make_pair(params);
         verify_issued_by(&leaf, &ca).unwrap();
@@ -305,7 +264,7 @@ fn serials_and_times_follow_rfc5280() {
 
 #[test]
 fn our_csrs_pass_openssl() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = support::tempdir();
     for params in [ParamSet::CryptoProA, ParamSet::Tc26C256, ParamSet::Tc26C512] {
         let key = KeySigner::new(SigningKey::generate(params).unwrap());
         let subject = parse_name(
@@ -414,7 +373,7 @@ fn openssl_cert_and_csr(dir: &Path, alg: &str, paramset: &str) -> (Vec<u8>, Vec<
 
 #[test]
 fn openssl_certificates_and_csrs_verify_with_our_code() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = support::tempdir();
     for (alg, ps) in [
         ("gost2012_256", "A"),
         ("gost2012_256", "TCB"),

@@ -1,13 +1,7 @@
 //! CMS verification: the third-party corpus, one negative test per check,
 //! hand-made messages (unsorted signed attributes, BER), co-signatures,
 //! countersignatures, unsigned attributes, streaming.
-// `unreachable_pub`: the shared `support` module declares `pub` items.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    unreachable_pub
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cms_common;
 mod support;
@@ -43,9 +37,7 @@ fn bob() -> &'static Party {
 
 const DOC: &[u8] = b"The document to sign.\n";
 
-fn corpus(path: &str) -> Vec<u8> {
-    std::fs::read(support::corpus().join(path)).unwrap()
-}
+use support::corpus_bytes as corpus;
 
 fn corpus_cert(path: &str) -> Certificate {
     Certificate::from_der(&corpus(path)).unwrap()

@@ -3,9 +3,7 @@
 //! read and verified by us.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[allow(unreachable_pub)]
 mod revocation_support;
-#[allow(unreachable_pub)]
 mod support;
 
 use std::time::{Duration, SystemTime};
@@ -13,8 +11,8 @@ use std::time::{Duration, SystemTime};
 use der::{Decode, Encode};
 use pki::Diagnostic;
 use pki::crl::{CrlBuilder, CrlReason, RevokedEntry, parse_crl};
-use revocation_support::{LEAF_EXT, Pki, cert_file, openssl, serial};
-use support::{corpus, run_ok};
+use revocation_support::{LEAF_EXT, Pki, cert_file, serial};
+use support::{corpus, openssl, run_ok};
 
 const HOUR: Duration = Duration::from_secs(3600);
 const DAY: Duration = Duration::from_secs(86400);
@@ -234,18 +232,14 @@ fn openssl_ca_gencrl_is_read_and_verified() {
     let leaf = pki.issue("leaf", "1001", LEAF_EXT);
     let revoked = pki.issue("revoked", "1002", LEAF_EXT);
     let dir = pki.dir.path();
-    std::fs::write(dir.join("index.txt"), "").unwrap();
     std::fs::write(dir.join("crlnumber"), "1000\n").unwrap();
-    let cnf = pki.write(
-        "ca.cnf",
-        format!(
-            "[ca]\ndefault_ca = CA_default\n[CA_default]\ndir = {}\ndatabase = $dir/index.txt\n\
-             new_certs_dir = $dir\ncertificate = $dir/ca.pem\nprivate_key = $dir/ca.key\n\
-             crlnumber = $dir/crlnumber\ndefault_md = md_gost12_256\ndefault_crl_days = 30\n\
-             policy = policy_any\n[policy_any]\ncommonName = supplied\n",
-            dir.display()
-        )
-        .as_bytes(),
+    let cnf = support::ca_config(
+        dir,
+        &format!(
+            "certificate = {dir}/ca.pem\nprivate_key = {dir}/ca.key\n\
+             crlnumber = {dir}/crlnumber\ndefault_md = md_gost12_256\ndefault_crl_days = 30\n",
+            dir = dir.display()
+        ),
     );
     // OPENSSL_CONF loads the engine; -config is the CA's own file.
     run_ok(

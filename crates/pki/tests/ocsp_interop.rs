@@ -3,9 +3,7 @@
 //! verified by `openssl ocsp`, and one negative test per check.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[allow(unreachable_pub)]
 mod revocation_support;
-#[allow(unreachable_pub)]
 mod support;
 
 use std::time::{Duration, SystemTime};
@@ -17,10 +15,8 @@ use pki::ocsp::{
     RequestBuilder, ResponderIdKind, ResponderKind, ResponseBuilder, error_response, parse_request,
     parse_response, verify_response,
 };
-use revocation_support::{
-    Issued, LEAF_EXT, NO_EKU_EXT, Pki, RESPONDER_EXT, cert_file, openssl, serial,
-};
-use support::{corpus, run_ok};
+use revocation_support::{Issued, LEAF_EXT, NO_EKU_EXT, Pki, RESPONDER_EXT, cert_file, serial};
+use support::{corpus, openssl, run_ok};
 use x509_cert::serial_number::SerialNumber;
 
 const HOUR: Duration = Duration::from_secs(3600);

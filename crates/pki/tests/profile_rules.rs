@@ -1,12 +1,7 @@
 //! The qualified-profile checker: a compliant certificate of each subject
 //! kind passes, and each rule is broken alone by one built certificate.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    unreachable_pub
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::{Duration, SystemTime};
 

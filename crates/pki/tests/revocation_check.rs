@@ -2,9 +2,7 @@
 //! evidence, fail-closed and fail-open, one negative test per rule.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[allow(unreachable_pub)]
 mod revocation_support;
-#[allow(unreachable_pub)]
 mod support;
 
 use std::collections::HashMap;

@@ -10,14 +10,11 @@ use der::Encode;
 use path_fixtures::corpus_cert;
 use pki::Diagnostic;
 use pki::trust::{CertPool, TrustError, TrustStore};
+use support::corpus_bytes;
 
 const BLASTOFF: &str = "certs/esia-blastoff-test/blastoff_ca_test.pem";
 const KSBA_ROOT: &str = "certs/ksba-openssl-tk26/root_gost_tk26.crt";
 const TK26_256: &str = "certs/tk26/tk26iok_example_256.der";
-
-fn corpus_bytes(rel: &str) -> Vec<u8> {
-    std::fs::read(support::corpus().join(rel)).unwrap()
-}
 
 fn pem_of(rel: &str) -> String {
     let der = corpus_cert(rel).to_der().unwrap();
@@ -86,7 +83,7 @@ fn lookup_by_subject_and_key_identifier() {
 
 #[test]
 fn directory_with_one_corrupt_file() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = support::tempdir();
     std::fs::write(dir.path().join("blastoff.pem"), corpus_bytes(BLASTOFF)).unwrap();
     std::fs::write(dir.path().join("ksba.CRT"), corpus_bytes(KSBA_ROOT)).unwrap();
     std::fs::write(dir.path().join("tk26.der"), corpus_bytes(TK26_256)).unwrap();

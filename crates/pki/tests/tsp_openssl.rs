@@ -88,7 +88,7 @@ fn openssl_tsa_answers_our_requests() {
             DigestAlgorithm::Streebog512,
         ),
     ] {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = support::tempdir();
         make_tsa(dir.path(), alg, md);
         let imprint = MessageImprint::of(digest, b"document to stamp").unwrap();
         let req = TimeStampReq::new(imprint, None).unwrap();
@@ -157,7 +157,7 @@ fn openssl_tsa_answers_our_requests() {
 
 #[test]
 fn openssl_tsa_refusal_is_reported_with_its_reason() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = support::tempdir();
     make_tsa(dir.path(), "gost2012_256", "md_gost12_256");
     let imprint = MessageImprint::of(DigestAlgorithm::Streebog256, b"x").unwrap();
     // A policy the TSA does not serve.

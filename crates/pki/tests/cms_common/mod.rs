@@ -7,46 +7,11 @@ use std::process::Output;
 use std::time::{Duration, SystemTime};
 
 use der::DecodePem;
-use gost::{KeySize, ParamSet, SigningKey};
+use gost::{ParamSet, SigningKey};
 use pki::KeySigner;
 use x509_cert::Certificate;
 
 use crate::support;
-
-/// `openssl` with the GOST engine loaded by configuration.
-///
-/// `openssl()` checks the engine with `openssl list
-/// -public-key-algorithms`, which on OpenSSL 3.0.19 does not list engine
-/// algorithms even when the engine works; this checks the digests instead.
-pub(crate) fn openssl() -> std::process::Command {
-    static CONFIG: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    let config = CONFIG.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("podpis-cms-openssl-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("gost.cnf");
-        std::fs::write(
-            &path,
-            "openssl_conf = openssl_def\n[openssl_def]\nengines = engine_section\n\
-             [engine_section]\ngost = gost_section\n[gost_section]\nengine_id = gost\n\
-             dynamic_path = /usr/lib/x86_64-linux-gnu/engines-3/gost.so\n\
-             default_algorithms = ALL\n",
-        )
-        .unwrap();
-        let out = std::process::Command::new("openssl")
-            .env("OPENSSL_CONF", &path)
-            .args(["list", "-digest-algorithms"])
-            .output()
-            .expect("cannot run `openssl`: install it (scripts/test does)");
-        assert!(
-            String::from_utf8_lossy(&out.stdout).contains("md_gost12_256"),
-            "OpenSSL's GOST engine is not available: `apt-get install libengine-gost-openssl`"
-        );
-        path
-    });
-    let mut cmd = std::process::Command::new("openssl");
-    cmd.env("OPENSSL_CONF", config);
-    cmd
-}
 
 /// A signer: key and self-signed certificate, as files and in memory.
 pub(crate) struct Party {
@@ -58,34 +23,27 @@ pub(crate) struct Party {
     pub(crate) params: ParamSet,
 }
 
+/// The Streebog digest OpenSSL signs with for this parameter set.
 pub(crate) fn md(params: ParamSet) -> &'static str {
-    match params.key_size() {
-        KeySize::Bits256 => "md_gost12_256",
-        KeySize::Bits512 => "md_gost12_512",
-    }
+    support::digest_name(params.key_size())
 }
 
 /// `openssl req -x509 -newkey gost2012_*` with the parameter set.
 pub(crate) fn party(params: ParamSet, cn: &str) -> Party {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = support::tempdir();
     let key_pem = dir.path().join("key.pem");
     let cert_pem = dir.path().join("cert.pem");
-    let alg = match params.key_size() {
-        KeySize::Bits256 => "gost2012_256",
-        KeySize::Bits512 => "gost2012_512",
-    };
     support::run_ok(
-        openssl()
-            .args(["req", "-x509", "-newkey", alg, "-pkeyopt"])
-            .arg(format!("paramset:{}", params.openssl_name().unwrap()))
-            .args(["-nodes", "-days", "30", "-subj"])
-            .arg(format!("/CN={cn}"))
-            .arg(format!("-{}", md(params)))
-            .args(["-addext", "subjectKeyIdentifier=hash"])
-            .arg("-keyout")
-            .arg(&key_pem)
-            .arg("-out")
-            .arg(&cert_pem),
+        support::req_x509(
+            support::key_algorithm(params.key_size()),
+            params.openssl_name().unwrap(),
+            &format!("/CN={cn}"),
+            30,
+            &key_pem,
+            &cert_pem,
+        )
+        .arg(format!("-{}", md(params)))
+        .args(["-addext", "subjectKeyIdentifier=hash"]),
     );
     let key = SigningKey::from_pkcs8_pem(&std::fs::read_to_string(&key_pem).unwrap()).unwrap();
     assert_eq!(key.param_set().key_size(), params.key_size());
@@ -112,7 +70,7 @@ pub(crate) fn now() -> SystemTime {
 
 /// `openssl cms -verify` of a DER file; returns the process output.
 pub(crate) fn openssl_verify(sig: &Path, ca: &Path, content: Option<&Path>) -> Output {
-    let mut cmd = openssl();
+    let mut cmd = support::openssl();
     cmd.args(["cms", "-verify", "-binary", "-inform", "DER", "-in"])
         .arg(sig)
         .arg("-CAfile")
@@ -128,7 +86,7 @@ pub(crate) fn openssl_verify(sig: &Path, ca: &Path, content: Option<&Path>) -> O
 pub(crate) fn openssl_sign(p: &Party, content: &Path, detached: bool) -> Vec<u8> {
     let out = p.dir.path().join("openssl.p7s");
     support::run_ok(
-        openssl()
+        support::openssl()
             .args(["cms", "-sign", "-binary", "-outform", "DER"])
             .args(if detached {
                 &[][..]

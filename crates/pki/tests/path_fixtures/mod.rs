@@ -88,7 +88,7 @@ impl Pki {
     /// A new, empty PKI directory.
     pub(crate) fn new() -> Self {
         Pki {
-            dir: tempfile::tempdir().unwrap(),
+            dir: support::tempdir(),
             counter: AtomicUsize::new(0),
         }
     }
@@ -106,10 +106,10 @@ impl Pki {
     /// A new private key (PEM file).
     pub(crate) fn key(&self, alg: Alg) -> PathBuf {
         let path = self.fresh("key.pem");
-        let algorithm = match alg {
-            Alg::G256 => "gost2012_256",
-            Alg::G512 => "gost2012_512",
-        };
+        let algorithm = support::key_algorithm(match alg {
+            Alg::G256 => gost::KeySize::Bits256,
+            Alg::G512 => gost::KeySize::Bits512,
+        });
         support::run_ok(
             support::openssl()
                 .args(["genpkey", "-algorithm", algorithm])
@@ -164,20 +164,14 @@ impl Pki {
         std::fs::write(&ext_path, ext).unwrap();
         // A fresh CA database per certificate: tests run in parallel.
         let db = self.fresh("ca");
-        std::fs::create_dir_all(&db).unwrap();
-        std::fs::write(db.join("index.txt"), "").unwrap();
-        let cnf = db.join("ca.cnf");
-        std::fs::write(
-            &cnf,
-            format!(
-                "[ca]\ndefault_ca = CA_default\n[CA_default]\ndatabase = {db}/index.txt\n\
-                 new_certs_dir = {db}\nserial = {db}/serial\ndefault_md = default\n\
-                 policy = policy_any\nunique_subject = no\nemail_in_dn = yes\n\
-                 [policy_any]\ncommonName = optional\n",
-                db = db.display()
+        let cnf = support::ca_config(
+            &db,
+            &format!(
+                "serial = {}/serial\ndefault_md = default\nunique_subject = no\n\
+                 email_in_dn = yes\n",
+                db.display()
             ),
-        )
-        .unwrap();
+        );
         let out = self.fresh("cert.pem");
         let mut cmd = support::openssl();
         cmd.args([
@@ -245,10 +239,9 @@ impl Pki {
     }
 }
 
-/// Reads a certificate file of the corpus (DER or PEM).
+/// The one certificate of a corpus file (DER or PEM).
 pub(crate) fn corpus_cert(rel: &str) -> Certificate {
-    let bytes = std::fs::read(support::corpus().join(rel)).unwrap();
-    let mut certs = pki::trust::parse_certificates(&bytes).unwrap();
+    let mut certs = pki::cert::parse_certificates(&support::corpus_bytes(rel)).unwrap();
     assert_eq!(certs.len(), 1, "{rel}");
     certs.remove(0)
 }

@@ -35,7 +35,7 @@ use crate::name::{SubjectIdentity, format_name};
 use crate::oids;
 use crate::profile::{
     ExtensionValue, IdentificationKind, IssuerSignTool, PrivateKeyUsagePeriod, ProfileReport,
-    SubjectKind, SubjectSignTool, check_qualified, extension_value, find_extension,
+    SubjectSignTool, check_qualified, extension_value, find_extension,
 };
 use crate::signer::{Signer, SignerError};
 
@@ -319,9 +319,7 @@ impl CertificateBuilder {
     /// subjectSignTool, the issuer's `sign_tool` as issuerSignTool and
     /// IdentificationKind. The subject must carry what the kind requires
     /// (see [`crate::profile::check_qualified`]).
-    #[allow(clippy::too_many_arguments)]
     pub fn qualified(
-        kind: SubjectKind,
         subject: Name,
         key: &VerifyingKey,
         issuer: &Certificate,
@@ -330,7 +328,6 @@ impl CertificateBuilder {
         not_before: SystemTime,
         not_after: SystemTime,
     ) -> Self {
-        let _ = kind; // The subject carries the kind; kept for callers' clarity.
         CertificateBuilder::new(subject, key, not_before, not_after)
             .issuer(issuer)
             .key_usage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation)

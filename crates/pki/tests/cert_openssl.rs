@@ -17,8 +17,7 @@ use pki::cert::{
 use pki::csr::{CsrBuilder, CsrError, parse_csr, verify_csr, verify_csr_der};
 use pki::name::parse_name;
 use pki::profile::{
-    ExtensionValue, IdentificationKind, IssuerSignTool, SubjectKind, SubjectSignTool,
-    check_qualified,
+    ExtensionValue, IdentificationKind, IssuerSignTool, SubjectSignTool, check_qualified,
 };
 use pki::{Diagnostic, KeySigner};
 use support::{openssl, run_ok};
@@ -76,7 +75,6 @@ fn make_pair(params: ParamSet) -> Pair {
     )
     .unwrap();
     let leaf = CertificateBuilder::qualified(
-        SubjectKind::Person,
         subject,
         pki::Signer::verifying_key(&leaf_key),
         &ca,

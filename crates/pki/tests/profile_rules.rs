@@ -51,7 +51,6 @@ fn leaf(ca: &Ca, subject: Name) -> CertificateBuilder {
         .verifying_key();
     let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
     CertificateBuilder::qualified(
-        SubjectKind::detect(&subject),
         subject,
         &key,
         &ca.cert,

@@ -3,56 +3,18 @@
 //! unknown certificates with their exit statuses, a replayed answer, and
 //! responder authorisation.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod http;
 #[path = "../../pki/tests/support/mod.rs"]
 mod support;
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread;
 
 use serde_json::Value;
 use support::{openssl, run_ok};
-
-/// Serves POST requests: each body goes to `answer`, whose bytes are the
-/// reply. Returns the URL.
-fn serve(answer: impl Fn(&[u8]) -> Vec<u8> + Send + 'static) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/ocsp", listener.local_addr().unwrap());
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut length = 0usize;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; length];
-            if reader.read_exact(&mut body).is_err() {
-                continue;
-            }
-            let reply = answer(&body);
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\ncontent-type: application/ocsp-response\r\n\
-                 content-length: {}\r\nconnection: close\r\n\r\n",
-                reply.len()
-            );
-            let _ = stream.write_all(&reply);
-        }
-    });
-    url
-}
 
 /// OpenSSL's responder for the CA in `dir`, signing with `rsigner`; with
 /// `replay`, every request after the first gets the first answer again.
@@ -61,7 +23,7 @@ fn responder(dir: &Path, rsigner: &str, replay: bool) -> String {
     let rsigner = rsigner.to_owned();
     let count = AtomicUsize::new(0);
     let first: Mutex<Option<Vec<u8>>> = Mutex::new(None);
-    serve(move |request| {
+    http::serve("ocsp", "application/ocsp-response", move |request| {
         if replay && let Some(old) = first.lock().unwrap().clone() {
             return old;
         }

@@ -2,52 +2,15 @@
 //! OpenSSL's GOST time-stamp authority (`openssl ts -reply`) behind a
 //! minimal HTTP server on a loopback port.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod http;
 #[path = "../../pki/tests/support/mod.rs"]
 mod support;
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::thread;
 
 use support::{openssl, run_ok};
-
-/// Serves POST requests: each body goes to `answer`, whose bytes are the
-/// reply with `content_type`. Returns the URL.
-fn serve(content_type: &'static str, answer: impl Fn(&[u8]) -> Vec<u8> + Send + 'static) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/", listener.local_addr().unwrap());
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut length = 0usize;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; length];
-            if reader.read_exact(&mut body).is_err() {
-                continue;
-            }
-            let reply = answer(&body);
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                reply.len()
-            );
-            let _ = stream.write_all(&reply);
-        }
-    });
-    url
-}
 
 fn tsa(dir: &Path) -> PathBuf {
     fs::write(
@@ -96,7 +59,7 @@ fn ts_gets_a_token_from_openssl_tsa() {
     let dir = tempfile::tempdir().unwrap();
     let cnf = tsa(dir.path());
     let work = dir.path().to_path_buf();
-    let url = serve("application/timestamp-reply", move |req| {
+    let url = http::serve("", "application/timestamp-reply", move |req| {
         let q = work.join(format!("q-{}.tsq", std::process::id()));
         fs::write(&q, req).unwrap();
         let out = openssl()
@@ -152,7 +115,7 @@ fn ts_reports_a_refusal_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let cnf = tsa(dir.path());
     let work = dir.path().to_path_buf();
-    let url = serve("application/timestamp-reply", move |req| {
+    let url = http::serve("", "application/timestamp-reply", move |req| {
         let q = work.join("r.tsq");
         fs::write(&q, req).unwrap();
         openssl()
@@ -188,7 +151,7 @@ fn sign_with_tsa_makes_cades_t_that_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let cnf = tsa(dir.path());
     let work = dir.path().to_path_buf();
-    let url = serve("application/timestamp-reply", move |req| {
+    let url = http::serve("", "application/timestamp-reply", move |req| {
         let q = work.join("t.tsq");
         fs::write(&q, req).unwrap();
         openssl()

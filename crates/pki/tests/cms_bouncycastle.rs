@@ -33,15 +33,7 @@
 //!
 //! The JDK and Bouncy Castle are required: a missing one fails the test
 //! with instructions (`scripts/test` installs them).
-// `unreachable_pub`: the shared `support` module declares `pub` items.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    unreachable_pub
-)]
-
-mod support;
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;

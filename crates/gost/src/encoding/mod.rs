@@ -213,6 +213,13 @@ pub fn param_set_from_algorithm(alg: &spki::AlgorithmIdentifierRef<'_>) -> Resul
                 || digest == ID_GOSTR3411_94_TEST_PARAM_SET
         } else {
             digest == digest_oid(size)
+                // Bouncy Castle (1.72) writes the GOST R 34.11-94 CryptoPro
+                // digestParamSet for 2012-256 keys on the 2001 curves;
+                // OpenSSL's GOST engine accepts it, so do we. The signature
+                // hash is still Streebog-256: the algorithm decides it.
+                || (digest == ID_GOSTR3411_94_CRYPTOPRO_PARAM_SET
+                    && size == KeySize::Bits256
+                    && is_2001_param_set(params))
         };
         if !fits {
             return Err(Error::DigestParamSetMismatch { algorithm, digest });

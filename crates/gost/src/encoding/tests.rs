@@ -245,9 +245,10 @@ fn wrong_digest_param_set_is_rejected() {
             "1.2.643.7.1.1.1.2",
             ["1.2.643.7.1.2.1.2.1", "1.2.643.7.1.1.2.2"],
         ),
+        // The 34.11-94 digestParamSet is tolerated on 2001 curves only.
         (
             "1.2.643.7.1.1.1.1",
-            ["1.2.643.2.2.35.1", "1.2.643.2.2.30.1"],
+            ["1.2.643.7.1.2.1.1.1", "1.2.643.2.2.30.1"],
         ),
         ("1.2.643.2.2.19", ["1.2.643.2.2.35.1", "1.2.643.7.1.1.2.2"]),
     ] {
@@ -260,6 +261,16 @@ fn wrong_digest_param_set_is_rejected() {
             }),
             "{alg} {params:?}"
         );
+    }
+}
+
+#[test]
+fn bouncy_castle_digest_param_set_on_2001_curves_is_accepted() {
+    // Bouncy Castle 1.72 writes id-GostR3411-94-CryptoProParamSet as the
+    // digestParamSet of 2012-256 keys on the CryptoPro curves.
+    for curve in ["1.2.643.2.2.35.1", "1.2.643.2.2.35.3", "1.2.643.2.2.36.0"] {
+        let a = alg_with_params("1.2.643.7.1.1.1.1", &[curve, "1.2.643.2.2.30.1"]);
+        assert_eq!(parse_alg(&a).map(ParamSet::oid), Ok(oid(curve)));
     }
 }
 

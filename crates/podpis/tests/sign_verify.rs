@@ -4,6 +4,7 @@
 //! OpenSSL's signatures checked by us, revocation by an OpenSSL CRL, and
 //! one failing case per sub-indication the command reports.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod http;
 #[path = "../../pki/tests/support/mod.rs"]
 mod support;
 
@@ -39,7 +40,12 @@ struct Pki {
 
 impl Pki {
     fn new(alg: &str) -> Pki {
-        let dir = tempfile::tempdir().unwrap();
+        Pki::in_dir(tempfile::tempdir().unwrap(), alg, "")
+    }
+
+    /// The PKI in `dir`, with `leaf_extra` lines (OpenSSL extension syntax)
+    /// added to the signer's extensions.
+    fn in_dir(dir: tempfile::TempDir, alg: &str, leaf_extra: &str) -> Pki {
         let d = dir.path();
         fs::create_dir(d.join("db")).unwrap();
         fs::write(d.join("db/index.txt"), "").unwrap();
@@ -55,7 +61,7 @@ impl Pki {
                  subjectKeyIdentifier = hash\n\
                  [leaf]\nbasicConstraints = CA:FALSE\nkeyUsage = critical,digitalSignature,nonRepudiation\n\
                  extendedKeyUsage = clientAuth,emailProtection\nsubjectKeyIdentifier = hash\n\
-                 authorityKeyIdentifier = keyid\ncertificatePolicies = 1.2.643.100.113.1\n\
+                 authorityKeyIdentifier = keyid\ncertificatePolicies = 1.2.643.100.113.1\n{leaf_extra}\n\
                  [req]\ndistinguished_name = dn\n[dn]\n",
                 d = d.display(),
                 md = if alg.ends_with("512") { "md_gost12_512" } else { "md_gost12_256" },
@@ -553,4 +559,140 @@ fn garbage_is_a_format_failure() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(json(&out)["signers"][0]["sub_indication"], "FORMAT_FAILURE");
+}
+
+/// Without files or `--offline`, `verify` asks the OCSP responder named in
+/// the certificate (OpenSSL's, behind a loopback server), and falls back to
+/// downloading the CRL from its distribution point.
+#[test]
+fn verify_fetches_revocation_from_the_certificates_addresses() {
+    // OCSP: OpenSSL answers for the CA, signing with the CA key.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    let ocsp = http::serve("ocsp", "application/ocsp-response", move |request| {
+        fs::write(d.join("q.der"), request).unwrap();
+        run_ok(openssl().current_dir(&d).args([
+            "ocsp",
+            "-index",
+            "db/index.txt",
+            "-CA",
+            "ca.pem",
+            "-rsigner",
+            "ca.pem",
+            "-rkey",
+            "ca.key",
+            "-reqin",
+            "q.der",
+            "-respout",
+            "r.der",
+            "-ndays",
+            "1",
+        ]));
+        fs::read(d.join("r.der")).unwrap()
+    });
+    let pki = Pki::in_dir(
+        dir,
+        "gost2012_256",
+        &format!("authorityInfoAccess = OCSP;URI:{ocsp}"),
+    );
+    let d = pki.path();
+    let sign = podpis(
+        d,
+        &[
+            "sign",
+            "--key",
+            "signer.key",
+            "--cert",
+            "signer.pem",
+            "--in",
+            "doc.txt",
+            "--out",
+            "doc.p7s",
+        ],
+    );
+    assert!(sign.status.success());
+    let good = podpis(
+        d,
+        &["verify", "--in", "doc.p7s", "--trust", "ca.pem", "--json"],
+    );
+    let v = json(&good);
+    assert_eq!(good.status.code(), Some(0), "{v}");
+    assert_eq!(v["signers"][0]["revocation"][0]["source"], "ocsp");
+    assert_eq!(v["signers"][0]["revocation"][0]["status"], "good");
+    run_ok(openssl().current_dir(d).args([
+        "ca",
+        "-config",
+        "ca.cnf",
+        "-revoke",
+        "signer.pem",
+        "-crl_reason",
+        "keyCompromise",
+    ]));
+    let revoked = podpis(
+        d,
+        &["verify", "--in", "doc.p7s", "--trust", "ca.pem", "--json"],
+    );
+    let v = json(&revoked);
+    assert_eq!(revoked.status.code(), Some(1), "{v}");
+    assert_eq!(v["signers"][0]["sub_indication"], "REVOKED");
+    assert_eq!(v["signers"][0]["revocation"][0]["source"], "ocsp");
+    assert_eq!(v["signers"][0]["revocation"][0]["reason"], "keyCompromise");
+
+    // CRL: only a distribution point; the CRL is read when it is asked for.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    let crl = http::serve("ca.crl", "application/pkix-crl", move |_| {
+        fs::read(d.join("current.crl")).unwrap_or_default()
+    });
+    let pki = Pki::in_dir(
+        dir,
+        "gost2012_512",
+        &format!("crlDistributionPoints = URI:{crl}"),
+    );
+    let d = pki.path();
+    fs::copy(pki.crl("first.crl"), d.join("current.crl")).unwrap();
+    let sign = podpis(
+        d,
+        &[
+            "sign",
+            "--key",
+            "signer.key",
+            "--cert",
+            "signer.pem",
+            "--in",
+            "doc.txt",
+            "--out",
+            "doc.p7s",
+        ],
+    );
+    assert!(sign.status.success());
+    let good = podpis(
+        d,
+        &["verify", "--in", "doc.p7s", "--trust", "ca.pem", "--json"],
+    );
+    let v = json(&good);
+    assert_eq!(good.status.code(), Some(0), "{v}");
+    assert_eq!(v["signers"][0]["revocation"][0]["source"], "crl");
+    // With --offline nothing is fetched: no evidence, fail closed.
+    let offline = podpis(
+        d,
+        &[
+            "verify",
+            "--in",
+            "doc.p7s",
+            "--trust",
+            "ca.pem",
+            "--offline",
+            "--json",
+        ],
+    );
+    assert_eq!(json(&offline)["signers"][0]["sub_indication"], "TRY_LATER");
+    // The server goes silent (an empty body is not a CRL): fail closed too.
+    fs::remove_file(d.join("current.crl")).unwrap();
+    let gone = podpis(
+        d,
+        &["verify", "--in", "doc.p7s", "--trust", "ca.pem", "--json"],
+    );
+    assert_eq!(gone.status.code(), Some(2));
+    assert_eq!(json(&gone)["signers"][0]["sub_indication"], "TRY_LATER");
 }

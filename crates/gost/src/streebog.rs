@@ -185,44 +185,50 @@ const fn lps_tables() -> [[u64; 256]; 8] {
     t
 }
 
-/// `LPS(a ⊕ b)`: one round of the cipher E with its key addition `X[b]`.
-///
-/// Word `i` of the result is the XOR over `j` of
-/// `LPS_TABLES[j][byte i of (a ⊕ b)[j]]`. The eight input words stay in
-/// registers, and each step moves the next byte of every word into the low
-/// position (one shift per byte, the cheapest extraction on x86-64).
-///
-/// `rows` is always 8. It comes from [`core::hint::black_box`] so that LLVM
-/// keeps the loop rolled: unrolled, it interleaves the eight output rows,
-/// runs out of registers and spills (measured 10–45 % slower, depending on
-/// the loop order). Odd words are rotated instead of shifted (the low byte
-/// is the same either way) so that LLVM does not turn the eight shifts into
-/// SSE shifts followed by slow vector-to-register moves (measured 35 %
-/// slower).
+/// Word `i` of `LPS(x)` for the input `x` stored as 64 bytes in `b`:
+/// the XOR over `j` of `LPS_TABLES[j][b[8j + i]]`.
+macro_rules! lps_row {
+    ($t:ident, $b:ident, $i:literal) => {
+        $t[0][usize::from($b[$i])]
+            ^ $t[1][usize::from($b[8 + $i])]
+            ^ $t[2][usize::from($b[16 + $i])]
+            ^ $t[3][usize::from($b[24 + $i])]
+            ^ $t[4][usize::from($b[32 + $i])]
+            ^ $t[5][usize::from($b[40 + $i])]
+            ^ $t[6][usize::from($b[48 + $i])]
+            ^ $t[7][usize::from($b[56 + $i])]
+    };
+}
+
+/// `LPS(x)`, fully unrolled, for `x` stored as bytes.
 #[inline(always)]
-fn lpsx(a: &[u64; 8], b: &[u64; 8], rows: usize) -> [u64; 8] {
+fn lps_bytes(b: &[u8; 64]) -> [u64; 8] {
     let t = &LPS_TABLES;
-    let mut x: [u64; 8] = core::array::from_fn(|j| a[j] ^ b[j]);
-    let mut r = [0u64; 8];
-    for i in 0..rows {
-        r[i & 7] = t[0][usize::from(x[0] as u8)]
-            ^ t[1][usize::from(x[1] as u8)]
-            ^ t[2][usize::from(x[2] as u8)]
-            ^ t[3][usize::from(x[3] as u8)]
-            ^ t[4][usize::from(x[4] as u8)]
-            ^ t[5][usize::from(x[5] as u8)]
-            ^ t[6][usize::from(x[6] as u8)]
-            ^ t[7][usize::from(x[7] as u8)];
-        x[0] >>= 8;
-        x[1] = x[1].rotate_right(8);
-        x[2] >>= 8;
-        x[3] = x[3].rotate_right(8);
-        x[4] >>= 8;
-        x[5] = x[5].rotate_right(8);
-        x[6] >>= 8;
-        x[7] = x[7].rotate_right(8);
+    [
+        lps_row!(t, b, 0),
+        lps_row!(t, b, 1),
+        lps_row!(t, b, 2),
+        lps_row!(t, b, 3),
+        lps_row!(t, b, 4),
+        lps_row!(t, b, 5),
+        lps_row!(t, b, 6),
+        lps_row!(t, b, 7),
+    ]
+}
+
+#[inline(always)]
+fn store_xor(buf: &mut [u8; 64], a: &[u64; 8], b: &[u64; 8]) {
+    for (chunk, (x, y)) in buf.chunks_exact_mut(8).zip(a.iter().zip(b)) {
+        chunk.copy_from_slice(&(x ^ y).to_le_bytes());
     }
-    r
+}
+
+#[inline(always)]
+fn lps(a: &[u64; 8], b: &[u64; 8]) -> [u64; 8] {
+    let mut buf = [0u8; 64];
+    store_xor(&mut buf, a, b);
+    core::hint::black_box(&mut buf);
+    lps_bytes(&buf)
 }
 
 /// The compression function `g_N(h, m) = E(LPS(h ⊕ N), m) ⊕ h ⊕ m`
@@ -230,14 +236,17 @@ fn lpsx(a: &[u64; 8], b: &[u64; 8], rows: usize) -> [u64; 8] {
 /// `E(K, m) = X[K_13] LPSX[K_12] … LPSX[K_1](m)` and the key schedule
 /// `K_1 = K`, `K_(i+1) = LPS(K_i ⊕ C_i)`.
 fn g(h: &mut [u64; 8], n: &[u64; 8], m: &[u64; 8]) {
-    let rows = core::hint::black_box(8);
-    let mut k = lpsx(h, n, rows);
-    let mut s = lpsx(m, &k, rows);
-    for c in &C[..11] {
-        k = lpsx(&k, c, rows);
-        s = lpsx(&s, &k, rows);
+    let mut k = lps(h, n);
+    let mut s = *m;
+    let mut bs = [0u8; 64];
+    let mut bk = [0u8; 64];
+    for c in &C {
+        store_xor(&mut bs, &s, &k);
+        store_xor(&mut bk, &k, c);
+        core::hint::black_box((&mut bs, &mut bk));
+        s = lps_bytes(&bs);
+        k = lps_bytes(&bk);
     }
-    k = lpsx(&k, &C[11], rows);
     for i in 0..8 {
         h[i] ^= s[i] ^ k[i] ^ m[i];
     }

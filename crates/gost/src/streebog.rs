@@ -185,61 +185,127 @@ const fn lps_tables() -> [[u64; 256]; 8] {
     t
 }
 
-/// `LPS(a ⊕ b)`: one round of the cipher E with its key addition `X[b]`.
-///
-/// Word `i` of the result is the XOR over `j` of
-/// `LPS_TABLES[j][byte i of (a ⊕ b)[j]]`. The eight input words stay in
-/// registers, and each step moves the next byte of every word into the low
-/// position (one shift per byte, the cheapest extraction on x86-64).
-///
-/// `rows` is always 8. It comes from [`core::hint::black_box`] so that LLVM
-/// keeps the loop rolled: unrolled, it interleaves the eight output rows,
-/// runs out of registers and spills (measured 10–45 % slower, depending on
-/// the loop order). Odd words are rotated instead of shifted (the low byte
-/// is the same either way) so that LLVM does not turn the eight shifts into
-/// SSE shifts followed by slow vector-to-register moves (measured 35 %
-/// slower).
+/// Words `i` and `i + 1` of `LPS(x)` for the input `x` stored as 64 bytes
+/// in `b`: word `i` is the XOR over `j` of `LPS_TABLES[j][b[8j + i]]`.
+/// Bytes `i` and `i + 1` of each input word are read with one 16-bit load
+/// and split in registers, which balances the loads against the ALU work.
 #[inline(always)]
-fn lpsx(a: &[u64; 8], b: &[u64; 8], rows: usize) -> [u64; 8] {
+fn lps_pair(b: &[u8; 64], i: usize) -> (u64, u64) {
     let t = &LPS_TABLES;
-    let mut x: [u64; 8] = core::array::from_fn(|j| a[j] ^ b[j]);
-    let mut r = [0u64; 8];
-    for i in 0..rows {
-        r[i & 7] = t[0][usize::from(x[0] as u8)]
-            ^ t[1][usize::from(x[1] as u8)]
-            ^ t[2][usize::from(x[2] as u8)]
-            ^ t[3][usize::from(x[3] as u8)]
-            ^ t[4][usize::from(x[4] as u8)]
-            ^ t[5][usize::from(x[5] as u8)]
-            ^ t[6][usize::from(x[6] as u8)]
-            ^ t[7][usize::from(x[7] as u8)];
-        x[0] >>= 8;
-        x[1] = x[1].rotate_right(8);
-        x[2] >>= 8;
-        x[3] = x[3].rotate_right(8);
-        x[4] >>= 8;
-        x[5] = x[5].rotate_right(8);
-        x[6] >>= 8;
-        x[7] = x[7].rotate_right(8);
+    let w: [u16; 8] =
+        core::array::from_fn(|j| u16::from_le_bytes([b[8 * j + i], b[8 * j + i + 1]]));
+    macro_rules! look {
+        ($f:expr) => {
+            t[0][usize::from($f(w[0]))]
+                ^ t[1][usize::from($f(w[1]))]
+                ^ t[2][usize::from($f(w[2]))]
+                ^ t[3][usize::from($f(w[3]))]
+                ^ t[4][usize::from($f(w[4]))]
+                ^ t[5][usize::from($f(w[5]))]
+                ^ t[6][usize::from($f(w[6]))]
+                ^ t[7][usize::from($f(w[7]))]
+        };
     }
-    r
+    (look!(|x: u16| x as u8), look!(|x: u16| (x >> 8) as u8))
+}
+
+/// `LPS(x)`, fully unrolled, for `x` stored as bytes.
+#[inline(always)]
+fn lps_bytes(b: &[u8; 64]) -> [u64; 8] {
+    let (r0, r1) = lps_pair(b, 0);
+    let (r2, r3) = lps_pair(b, 2);
+    let (r4, r5) = lps_pair(b, 4);
+    let (r6, r7) = lps_pair(b, 6);
+    [r0, r1, r2, r3, r4, r5, r6, r7]
+}
+
+#[inline(always)]
+fn store_xor(buf: &mut [u8; 64], a: &[u64; 8], b: &[u64; 8]) {
+    for (chunk, (x, y)) in buf.chunks_exact_mut(8).zip(a.iter().zip(b)) {
+        chunk.copy_from_slice(&(x ^ y).to_le_bytes());
+    }
+}
+
+#[inline(always)]
+fn lps(a: &[u64; 8], b: &[u64; 8]) -> [u64; 8] {
+    let mut buf = [0u8; 64];
+    store_xor(&mut buf, a, b);
+    core::hint::black_box(&mut buf);
+    lps_bytes(&buf)
+}
+
+/// The constant used after round `r` (0-based) of [`g`]: `C_(r+2)`, and
+/// zero after the last round, whose key output is not needed.
+const C_NEXT: [[u64; 8]; 12] = {
+    let mut t = [[0u64; 8]; 12];
+    let mut r = 0;
+    while r < 11 {
+        t[r] = C[r + 1];
+        r += 1;
+    }
+    t
+};
+
+#[inline(always)]
+fn put(buf: &mut [u8; 64], i: usize, w: u64) {
+    buf[8 * i..8 * i + 8].copy_from_slice(&w.to_le_bytes());
+}
+
+/// One round of `E` with the next key interleaved: from `bs = s ⊕ K_i`
+/// and `bk = K_i ⊕ C_i`, computes `s' = LPS(bs)`, `K_(i+1) = LPS(bk)`
+/// and writes `s' ⊕ K_(i+1)` to `ds` and `K_(i+1) ⊕ c` to `dk`. The two
+/// LPS are independent chains of table loads, which the CPU overlaps.
+#[inline(always)]
+fn round(bs: &[u8; 64], bk: &[u8; 64], ds: &mut [u8; 64], dk: &mut [u8; 64], c: &[u64; 8]) {
+    macro_rules! rows {
+        ($i:literal) => {
+            let (s0, s1) = lps_pair(bs, $i);
+            let (k0, k1) = lps_pair(bk, $i);
+            put(ds, $i, s0 ^ k0);
+            put(ds, $i + 1, s1 ^ k1);
+            put(dk, $i, k0 ^ c[$i]);
+            put(dk, $i + 1, k1 ^ c[$i + 1]);
+        };
+    }
+    rows!(0);
+    rows!(2);
+    rows!(4);
+    rows!(6);
 }
 
 /// The compression function `g_N(h, m) = E(LPS(h ⊕ N), m) ⊕ h ⊕ m`
 /// (GOST R 34.11-2012 §7, RFC 6986 §7), with
 /// `E(K, m) = X[K_13] LPSX[K_12] … LPSX[K_1](m)` and the key schedule
 /// `K_1 = K`, `K_(i+1) = LPS(K_i ⊕ C_i)`.
+///
+/// The cipher state lives in byte buffers: each round reads `s ⊕ K_i`
+/// and `K_i ⊕ C_i` from one pair and writes the next round's from the
+/// other. [`core::hint::black_box`] keeps the buffers in memory, so that
+/// every table index is a narrow load rather than shifts of a register
+/// (fewer instructions, and the loads balance the ALU work).
 fn g(h: &mut [u64; 8], n: &[u64; 8], m: &[u64; 8]) {
-    let rows = core::hint::black_box(8);
-    let mut k = lpsx(h, n, rows);
-    let mut s = lpsx(m, &k, rows);
-    for c in &C[..11] {
-        k = lpsx(&k, c, rows);
-        s = lpsx(&s, &k, rows);
-    }
-    k = lpsx(&k, &C[11], rows);
+    let k = lps(h, n);
+    let mut b = [[0u8; 64]; 4];
     for i in 0..8 {
-        h[i] ^= s[i] ^ k[i] ^ m[i];
+        put(&mut b[0], i, m[i] ^ k[i]);
+        put(&mut b[1], i, k[i] ^ C[0][i]);
+    }
+    for r in (0..12).step_by(2) {
+        core::hint::black_box(&mut b);
+        let [b0, b1, b2, b3] = &mut b;
+        round(b0, b1, b2, b3, &C_NEXT[r]);
+        core::hint::black_box(&mut b);
+        let [b0, b1, b2, b3] = &mut b;
+        round(b2, b3, b0, b1, &C_NEXT[r + 1]);
+    }
+    // b[0] now holds s ⊕ K_13.
+    let e = words(&b[0]);
+    // Best-effort wipe of the round states (plain stores kept alive by
+    // black_box; `zeroize`'s volatile byte loop costs about 5 % here).
+    b = [[0; 64]; 4];
+    core::hint::black_box(&mut b);
+    for i in 0..8 {
+        h[i] ^= e[i] ^ m[i];
     }
 }
 

@@ -261,7 +261,20 @@ impl<'a> Validator<'a> {
                                     .fail(SubIndication::TryLater, Failure::from_diagnostic(&err));
                                 return report;
                             }
-                            RevocationStatus::Good | RevocationStatus::Unchecked => {}
+                            // Fail-open passed without any evidence: say so,
+                            // even when no evidence was tried (no warnings).
+                            RevocationStatus::Unchecked => {
+                                report.warnings.push(Failure {
+                                    code: "REVOCATION_WARNING".into(),
+                                    message_ru: format!(
+                                        "Статус отзыва сертификата {serial} не проверен (нет ответа OCSP и действующего CRL; политика разрешает продолжить). Приложите свежий CRL (--crl), чтобы проверить."
+                                    ),
+                                    message_en: format!(
+                                        "The revocation status of certificate {serial} was not checked (no OCSP answer or current CRL; the policy lets validation go on). Supply a fresh CRL (--crl) to check it."
+                                    ),
+                                });
+                            }
+                            RevocationStatus::Good => {}
                         }
                     }
                     Err(err) => {

@@ -21,7 +21,9 @@ use crate::report::{
     ChainEntry, Failure, RevocationEvidence, SignerIdentity, SignerReport, SubIndication,
     TimestampEvidence, ValidationReport,
 };
-use crate::revocation::{Evidence, RevocationChecker, RevocationError, RevocationStatus};
+use crate::revocation::{
+    Evidence, RevocationChecker, RevocationError, RevocationProblem, RevocationStatus,
+};
 use crate::trust::TrustStore;
 use crate::{oids, tsp};
 
@@ -239,10 +241,11 @@ impl<'a> Validator<'a> {
                             outcome.evidence.as_ref(),
                         ));
                         for w in &outcome.warnings {
+                            let (ru, en) = problem_messages(w);
                             report.warnings.push(Failure {
                                 code: "REVOCATION_WARNING".into(),
-                                message_ru: format!("Проверка отзыва: {w}"),
-                                message_en: format!("Revocation check: {w}"),
+                                message_ru: format!("Проверка отзыва: {ru}"),
+                                message_en: format!("Revocation check: {en}"),
                             });
                         }
                         match outcome.status {
@@ -354,6 +357,26 @@ fn check_timestamp(
         .validate(&verified.tsa, extra)
         .map_err(|e| format!("{tsa}: {}", e.message_en()))?;
     Ok((verified.time, tsa))
+}
+
+/// A revocation problem that did not decide the outcome, in Russian and English.
+fn problem_messages(problem: &RevocationProblem) -> (String, String) {
+    match problem {
+        RevocationProblem::Ocsp(e) => (e.message_ru(), e.message_en()),
+        RevocationProblem::Crl(e) => (e.message_ru(), e.message_en()),
+        RevocationProblem::StaleCrl { .. } => (
+            "список отзыва (CRL) устарел; скачайте свежий.".into(),
+            "the CRL is stale; download a fresh one.".into(),
+        ),
+        RevocationProblem::UnsupportedCrl(oid) => (
+            format!("CRL с неподдерживаемым критическим расширением {oid} пропущен."),
+            format!("a CRL with the unsupported critical extension {oid} was skipped."),
+        ),
+        RevocationProblem::Fetch { url, .. } => (
+            format!("не удалось получить {url}; проверьте сеть."),
+            format!("cannot fetch {url}; check the network."),
+        ),
+    }
 }
 
 fn failed(i: usize, sub: SubIndication, err: &dyn Diagnostic) -> SignerReport {

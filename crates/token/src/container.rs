@@ -1,0 +1,1 @@
+//! The podpis file container (being written).

@@ -1,0 +1,16 @@
+//! # podpis-token
+//!
+//! Keys behind a PIN, the role of CryptoPro CSP and hardware tokens:
+//!
+//! * [`container`]: the podpis file container — an open, documented format
+//!   (`docs/formats.md`) holding keys and certificates, private keys
+//!   encrypted under a key derived from the PIN, user PIN and SO PIN with
+//!   retry counters that survive crashes, crash-safe writes and a file lock;
+//! * [`pfx`]: PKCS#12 import (OpenSSL's GOST and AES PBE, CryptoPro's
+//!   files) and export that OpenSSL's GOST engine reads.
+//!
+//! Every key is used through [`pki::Signer`].
+#![forbid(unsafe_code)]
+
+pub mod container;
+pub mod pfx;

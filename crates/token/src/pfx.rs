@@ -1,0 +1,1 @@
+//! PKCS#12 import and export (being written).

@@ -464,6 +464,25 @@ impl Password {
     }
 }
 
+/// The most KDF and MAC iterations a file may ask for: real files use
+/// 2000–10 000; a hostile file must not make import spin for hours.
+pub const MAX_ITERATIONS: u32 = 10_000_000;
+
+/// Checks `1 <= iterations <= MAX_ITERATIONS`.
+fn check_iterations(iterations: u32) -> Result<(), PfxError> {
+    if iterations == 0 {
+        Err(PfxError::Malformed {
+            what: "iteration count 0",
+        })
+    } else if iterations > MAX_ITERATIONS {
+        Err(PfxError::Malformed {
+            what: "iteration count above 10 000 000",
+        })
+    } else {
+        Ok(())
+    }
+}
+
 /// The KDF of RFC 7292 appendix B.2 over digest `D` (block v = 64 bytes
 /// for SHA-1 and SHA-256): `id` is 1 (key), 2 (IV) or 3 (MAC key).
 fn pkcs12_kdf<D: Digest>(
@@ -474,11 +493,7 @@ fn pkcs12_kdf<D: Digest>(
     out_len: usize,
 ) -> Result<Zeroizing<Vec<u8>>, PfxError> {
     const V: usize = 64;
-    if iterations == 0 {
-        return Err(PfxError::Malformed {
-            what: "iteration count 0",
-        });
-    }
+    check_iterations(iterations)?;
     let u = <D as Digest>::output_size();
     let fill = |src: &[u8]| -> Vec<u8> {
         if src.is_empty() {
@@ -679,11 +694,7 @@ fn pbkdf2(
     iterations: u32,
     out: &mut [u8],
 ) -> Result<(), PfxError> {
-    if iterations == 0 {
-        return Err(PfxError::Malformed {
-            what: "PBKDF2 iteration count 0",
-        });
-    }
+    check_iterations(iterations)?;
     let prf_oid = prf.map_or(oids::HMAC_SHA1, |a| a.oid);
     if prf_oid == oids::HMAC_SHA1 {
         pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt, iterations, out);
@@ -823,6 +834,7 @@ fn gost_mac_key(
     salt: &[u8],
     iterations: u32,
 ) -> Result<Zeroizing<[u8; 32]>, PfxError> {
+    check_iterations(iterations)?;
     let mut dk = Zeroizing::new([0u8; 96]);
     gost::kdf::pbkdf2_streebog512(&password.utf8, salt, iterations, &mut dk[..]).map_err(|_| {
         PfxError::Malformed {
@@ -929,10 +941,8 @@ impl Collector<'_> {
         for bag in bags {
             let attrs = read_attrs(bag.bag_attributes.as_ref())?;
             if bag.bag_id == oids::KEY_BAG {
-                let key = SigningKey::from_pkcs8_der(
-                    &bag.bag_value.to_der().map_err(malformed("keyBag"))?,
-                )
-                .map_err(PfxError::Key)?;
+                let pkcs8 = Zeroizing::new(bag.bag_value.to_der().map_err(malformed("keyBag"))?);
+                let key = SigningKey::from_pkcs8_der(&pkcs8).map_err(PfxError::Key)?;
                 self.keys.push((key, attrs));
             } else if bag.bag_id == oids::SHROUDED_KEY_BAG {
                 let epki: EncryptedPrivateKeyInfo = bag

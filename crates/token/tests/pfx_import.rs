@@ -269,3 +269,60 @@ fn r50_1_112_wrong_password() {
         "PFX_MAC_INVALID"
     );
 }
+
+#[test]
+fn unencrypted_bags_without_mac() {
+    let dir = support::tempdir();
+    let (pfx, key, cert) = openssl_pfx(
+        dir.path(),
+        "gost2012_256",
+        "A",
+        "pw",
+        &["-keypbe", "NONE", "-certpbe", "NONE", "-nomac"],
+    );
+    check_entry(&pfx, "pw", &key, &cert);
+}
+
+#[test]
+fn unsupported_mac_digest_names_the_oid() {
+    let dir = support::tempdir();
+    let (mut pfx, _, _) = openssl_pfx(dir.path(), "gost2012_256", "A", "pw", &[]);
+    // Turn the MAC's id-sha256 (…4.2.1) into id-sha512 (…4.2.3).
+    let sha256 = [
+        0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+    ];
+    let at = pfx
+        .windows(sha256.len())
+        .rposition(|w| w == sha256)
+        .unwrap();
+    pfx[at + sha256.len() - 1] = 0x03;
+    let err = import_pfx(&pfx, "pw").unwrap_err();
+    assert_eq!(err.code(), "PFX_UNSUPPORTED_MAC");
+    assert!(err.message_en().contains("2.16.840.1.101.3.4.2.3"));
+}
+
+#[test]
+fn hostile_iteration_count_is_refused() {
+    let dir = support::tempdir();
+    let (pfx, _, _) = openssl_pfx(dir.path(), "gost2012_256", "A", "pw", &[]);
+    // The MAC iteration count is the file's last INTEGER (02 02 08 00).
+    // Rewrite it as 2^31 − 1 (02 04 7f ff ff ff) and grow the macData and
+    // PFX lengths by 2.
+    let n = pfx.len();
+    assert_eq!(&pfx[n - 4..n - 2], &[0x02, 0x02]);
+    let mac_at = (0..n - 2)
+        .rev()
+        .find(|&p| pfx[p] == 0x30 && usize::from(pfx[p + 1]) == n - p - 2)
+        .unwrap();
+    assert_eq!(&pfx[..2], &[0x30, 0x82]);
+    let mut bad = pfx[..n - 4].to_vec();
+    bad.extend_from_slice(&[0x02, 0x04, 0x7f, 0xff, 0xff, 0xff]);
+    bad[mac_at + 1] += 2;
+    let outer = u16::from_be_bytes([bad[2], bad[3]]) + 2;
+    bad[2..4].copy_from_slice(&outer.to_be_bytes());
+    let err = import_pfx(&bad, "pw").unwrap_err();
+    assert!(
+        matches!(err, PfxError::Malformed { what } if what.contains("iteration")),
+        "{err:?}"
+    );
+}

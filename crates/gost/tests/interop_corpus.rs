@@ -131,7 +131,7 @@ fn decode_base64(text: &[u8]) -> Option<Vec<u8>> {
         b'/' => Some(63),
         _ => None,
     };
-    if text.len() % 4 != 0 {
+    if !text.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::with_capacity(text.len() / 4 * 3);

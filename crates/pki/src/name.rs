@@ -443,7 +443,7 @@ pub fn attribute_text(value: &Any) -> Option<String> {
         | Tag::VisibleString => String::from_utf8(bytes.to_vec()).ok(),
         Tag::TeletexString => Some(bytes.iter().map(|&b| char::from(b)).collect()),
         Tag::BmpString => {
-            if bytes.len() % 2 != 0 {
+            if !bytes.len().is_multiple_of(2) {
                 return None;
             }
             let units = bytes

@@ -776,19 +776,20 @@ impl<'a> PathValidator<'a> {
         let ku = tbs
             .get_extension::<KeyUsage>()
             .map_err(|e| malformed(leaf, "keyUsage", e))?;
-        if let Some((_, ku)) = ku {
-            if !ku.digital_signature() && !ku.non_repudiation() {
-                return Err(PathError::LeafKeyUsage);
-            }
+        if let Some((_, ku)) = ku
+            && !ku.digital_signature()
+            && !ku.non_repudiation()
+        {
+            return Err(PathError::LeafKeyUsage);
         }
         if let Some(required) = self.required_eku {
             let eku = tbs
                 .get_extension::<ExtendedKeyUsage>()
                 .map_err(|e| malformed(leaf, "extendedKeyUsage", e))?;
-            if let Some((_, eku)) = eku {
-                if !eku.0.iter().any(|p| *p == required || *p == oids::KP_ANY) {
-                    return Err(PathError::Eku { required });
-                }
+            if let Some((_, eku)) = eku
+                && !eku.0.iter().any(|p| *p == required || *p == oids::KP_ANY)
+            {
+                return Err(PathError::Eku { required });
             }
         }
         if self.require_qualified_policy {
@@ -1104,12 +1105,12 @@ fn check_ca(ca: &Certificate, below: &[&Certificate]) -> Result<(), PathError> {
     let ku = tbs
         .get_extension::<KeyUsage>()
         .map_err(|e| malformed(ca, "keyUsage", e))?;
-    if let Some((_, ku)) = ku {
-        if !ku.key_cert_sign() {
-            return Err(PathError::CaKeyUsage {
-                subject: subject(ca),
-            });
-        }
+    if let Some((_, ku)) = ku
+        && !ku.key_cert_sign()
+    {
+        return Err(PathError::CaKeyUsage {
+            subject: subject(ca),
+        });
     }
     check_critical_extensions(ca)?;
     check_name_constraints(ca, below)

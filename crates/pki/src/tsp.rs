@@ -438,15 +438,15 @@ impl TstInfo {
         if !self.message_imprint.matches(&request.message_imprint) {
             return Err(TspError::ImprintMismatch);
         }
-        if let Some(nonce) = &request.nonce {
-            if self.nonce.as_ref() != Some(nonce) {
-                return Err(TspError::NonceMismatch);
-            }
+        if let Some(nonce) = &request.nonce
+            && self.nonce.as_ref() != Some(nonce)
+        {
+            return Err(TspError::NonceMismatch);
         }
-        if let Some(policy) = request.req_policy {
-            if self.policy != policy {
-                return Err(TspError::PolicyMismatch(self.policy));
-            }
+        if let Some(policy) = request.req_policy
+            && self.policy != policy
+        {
+            return Err(TspError::PolicyMismatch(self.policy));
         }
         self.gen_time().map(|_| ())
     }

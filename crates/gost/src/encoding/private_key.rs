@@ -115,7 +115,7 @@ impl pkcs8::EncodePrivateKey for SigningKey {
 /// Decodes the content of `privateKey` (see the module documentation).
 fn decode_private_key(params: ParamSet, data: &[u8]) -> Result<SigningKey, Error> {
     let n = params.field_bytes();
-    if !data.is_empty() && data.len() % n == 0 {
+    if !data.is_empty() && data.len().is_multiple_of(n) {
         return unmask(params, data);
     }
     match data.first() {
@@ -146,7 +146,7 @@ fn decode_private_key(params: ParamSet, data: &[u8]) -> Result<SigningKey, Error
 /// `d = LE(k)`, which must already be below q.
 fn unmask(params: ParamSet, data: &[u8]) -> Result<SigningKey, Error> {
     let n = params.field_bytes();
-    if data.is_empty() || data.len() % n != 0 {
+    if data.is_empty() || !data.len().is_multiple_of(n) {
         return Err(Error::PrivateKeyFormat);
     }
     let (key, masks) = data.split_at(n);

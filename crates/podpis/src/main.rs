@@ -1,8 +1,8 @@
 //! `podpis` — the one binary of the podpis platform.
 //!
 //! Subcommands: keys (`key`), signing and validation (`sign`, `verify`),
-//! PKI clients (`ts`, and requests, certificates, CRLs and OCSP), and
-//! `speed`. The server (`podpis serve`) and the local signing agent are
+//! PKI clients (`ts`, and requests, certificates, CRLs and OCSP), the
+//! key container (`token`), and `speed`. The server (`podpis serve`) and the local signing agent are
 //! planned.
 //! Library crates never read the environment or configuration files; this
 //! binary is where that wiring lives.
@@ -14,10 +14,12 @@ mod files;
 mod key;
 mod net;
 mod ocsp;
+mod pin;
 mod req;
 mod sign;
 mod speed;
 mod time;
+mod token;
 mod ts;
 mod verify;
 
@@ -58,6 +60,7 @@ enum Command {
     Cert(cert::CertArgs),
     Crl(crl::CrlArgs),
     Ocsp(ocsp::OcspArgs),
+    Token(token::TokenArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
         Command::Crl(args) => crl::run(&args).map(|()| 0),
         // good, revoked and unknown are 0, 2 and 3.
         Command::Ocsp(args) => ocsp::run(&args),
+        Command::Token(args) => token::run(&args).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),

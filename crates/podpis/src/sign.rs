@@ -12,6 +12,7 @@ use der::Encode;
 use pki::cms::{self, Content, SignOptions, SignedMessage};
 use pki::tsp::{self, MessageImprint, TimeStampReq, TimeStampResp};
 use pki::{KeySigner, Signer};
+use x509_cert::Certificate;
 
 use crate::files::{Access, read_input, user_error, write_output};
 use crate::key::load_private_key;
@@ -47,15 +48,30 @@ Examples / Примеры:
   podpis sign --key key.pem --cert cert.pem --in doc.pdf --detached --out doc.pdf.p7s
   podpis sign --key key.pem --cert cert.pem --chain ca.pem --in doc.xml --out doc.xml.p7s
   podpis sign --key key.pem --cert cert.pem --in doc.pdf --detached --tsa http://tsa.example.ru/tsp --out doc.p7s
-  podpis sign --key key2.pem --cert cert2.pem --in doc.pdf --cosign doc.p7s --out doc.2.p7s"
+  podpis sign --key key2.pem --cert cert2.pem --in doc.pdf --cosign doc.p7s --out doc.2.p7s
+  podpis sign --token keys.pdp --id 0123456789abcdef --pin-file pin.txt --in doc.pdf --detached --out doc.pdf.p7s"
 )]
 pub(crate) struct SignArgs {
     /// PKCS#8 private key, PEM or DER / закрытый ключ
-    #[arg(long, value_name = "FILE")]
-    key: PathBuf,
-    /// The signer's certificate, PEM or DER / сертификат подписанта
-    #[arg(long, value_name = "FILE")]
-    cert: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "token",
+        conflicts_with = "token"
+    )]
+    key: Option<PathBuf>,
+    /// A podpis key container instead of --key / контейнер ключей вместо --key
+    #[arg(long, value_name = "FILE", requires = "id")]
+    token: Option<PathBuf>,
+    /// The key's id in the container (`podpis token list`) / идентификатор ключа в контейнере
+    #[arg(long, value_name = "ID", requires = "token")]
+    id: Option<String>,
+    /// File with the container PIN (else PODPIS_PIN, else asked) / файл с PIN-кодом
+    #[arg(long, value_name = "FILE", requires = "token")]
+    pin_file: Option<PathBuf>,
+    /// The signer's certificate, PEM or DER (with --token: default the stored one) / сертификат подписанта
+    #[arg(long, value_name = "FILE", required_unless_present = "token")]
+    cert: Option<PathBuf>,
     /// CA certificates to include (PEM bundle) / сертификаты УЦ для включения в подпись
     #[arg(long, value_name = "FILE")]
     chain: Option<PathBuf>,
@@ -83,9 +99,8 @@ pub(crate) struct SignArgs {
 }
 
 pub(crate) fn run(args: &SignArgs) -> Result<()> {
-    let signer = KeySigner::new(load_private_key(&args.key)?);
-    let cert = pki::cert::parse_certificate(&read_input(&args.cert)?)
-        .map_err(|e| user_error(&e).context(format!("{}", args.cert.display())))?;
+    let (signer, cert) = signer_and_certificate(args)?;
+    let signer: &dyn Signer = signer.as_ref();
     let chain = match &args.chain {
         Some(p) => pki::cert::parse_certificates(&read_input(p)?)
             .map_err(|e| user_error(&e).context(format!("{}", p.display())))?,
@@ -110,7 +125,7 @@ pub(crate) fn run(args: &SignArgs) -> Result<()> {
 
     let mut message = match &args.cosign {
         None => {
-            let der = cms::sign(content, &signer, &cert, &options).map_err(|e| user_error(&e))?;
+            let der = cms::sign(content, signer, &cert, &options).map_err(|e| user_error(&e))?;
             SignedMessage::parse(&der).map_err(|e| user_error(&e))?
         }
         Some(existing) => {
@@ -133,20 +148,64 @@ pub(crate) fn run(args: &SignArgs) -> Result<()> {
                 None
             };
             message
-                .co_sign(content, &signer, &cert, &options)
+                .co_sign(content, signer, &cert, &options)
                 .map_err(|e| user_error(&e))?;
             message
         }
     };
     if let Some(url) = &args.tsa {
         let i = message.signer_count() - 1;
-        add_timestamp(&mut message, i, &signer, url)?;
+        add_timestamp(&mut message, i, signer, url)?;
     }
     let out = match args.outform {
         OutForm::Der => message.to_der().to_vec(),
         OutForm::Pem => message.to_pem().map_err(|e| user_error(&e))?.into_bytes(),
     };
     write_output(&args.out, &out, Access::Public, args.force)
+}
+
+/// The signer and its certificate: a PKCS#8 key file with --cert, or a key
+/// of a podpis container with --cert or else the certificate stored with it.
+fn signer_and_certificate(args: &SignArgs) -> Result<(Box<dyn Signer>, Certificate)> {
+    let parse = |path: &std::path::Path| {
+        pki::cert::parse_certificate(&read_input(path)?)
+            .map_err(|e| user_error(&e).context(format!("{}", path.display())))
+    };
+    match (&args.token, &args.key) {
+        (Some(path), _) => {
+            let id = args.id.as_deref().unwrap_or_default();
+            let session = crate::token::login(path, args.pin_file.as_deref())?;
+            let signer = session
+                .signer(id)
+                .map_err(crate::token::container_error(path))?;
+            let cert = match &args.cert {
+                Some(p) => parse(p)?,
+                None => {
+                    let Some(der) = session
+                        .certificate(id)
+                        .map_err(crate::token::container_error(path))?
+                    else {
+                        bail!(
+                            "у ключа {id} в контейнере нет сертификата: укажите --cert / key {id} \
+                             has no certificate in the container: pass --cert"
+                        );
+                    };
+                    pki::cert::parse_certificate(&der).map_err(|e| user_error(&e))?
+                }
+            };
+            Ok((Box::new(signer), cert))
+        }
+        (None, Some(key)) => {
+            let Some(cert) = &args.cert else {
+                bail!("--cert обязателен с --key / --cert is required with --key");
+            };
+            Ok((
+                Box::new(KeySigner::new(load_private_key(key)?)),
+                parse(cert)?,
+            ))
+        }
+        (None, None) => bail!("укажите --key или --token / pass --key or --token"),
+    }
 }
 
 /// Gets a time-stamp over signer `i`'s signature value and adds it as the

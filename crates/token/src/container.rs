@@ -700,11 +700,13 @@ fn fail(fp: Option<FailPoint>, at: FailPoint) -> Result<(), ContainerError> {
 fn write_atomic(path: &Path, data: &[u8], fp: Option<FailPoint>) -> Result<(), ContainerError> {
     let tmp = tmp_path(path);
     let result = (|| {
-        let mut f = OpenOptions::new()
-            .create(true)
-            .truncate(true)
-            .write(true)
-            .open(&tmp)?;
+        let mut options = OpenOptions::new();
+        options.create(true).truncate(true).write(true);
+        // The container holds encrypted keys and the PIN counters: readable
+        // by its owner only, on every rewrite.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut f = options.open(&tmp)?;
         f.write_all(data)?;
         fail(fp, FailPoint::AfterTempWrite)?;
         fail(fp, FailPoint::BeforeFsync)?;

@@ -207,3 +207,28 @@ fn no_pin_or_key_in_debug_output() {
     }
     assert!(format!("{s:?}").contains("redacted"));
 }
+
+/// The file is its owner's only, after creation and after every rewrite
+/// (each write renames a new file into place).
+#[cfg(unix)]
+#[test]
+fn container_file_is_private_after_every_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let c = new_container(&dir);
+    let mode = || {
+        std::fs::metadata(dir.path().join("keys.podpis"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(), 0o600);
+    c.login(PIN)
+        .unwrap()
+        .generate_key(ParamSet::CryptoProA, "k", true)
+        .unwrap();
+    assert_eq!(mode(), 0o600);
+    assert!(c.login("wrong").is_err());
+    assert_eq!(mode(), 0o600);
+}

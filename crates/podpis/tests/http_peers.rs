@@ -7,12 +7,15 @@ mod http;
 mod support;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use support::{openssl, run_ok};
 
-fn tsa(dir: &Path) -> PathBuf {
+/// A GOST time-stamp authority made by OpenSSL in `dir` (key, certificate
+/// with the critical timeStamping EKU, `openssl ts` configuration), served
+/// over HTTP on a loopback port; returns its URL.
+fn tsa(dir: &Path) -> String {
     fs::write(
         dir.join("ext.cnf"),
         "[e]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n",
@@ -51,26 +54,25 @@ fn tsa(dir: &Path) -> PathBuf {
     )
     .unwrap();
     fs::write(dir.join("serial"), "10\n").unwrap();
-    cnf
-}
-
-#[test]
-fn ts_gets_a_token_from_openssl_tsa() {
-    let dir = tempfile::tempdir().unwrap();
-    let cnf = tsa(dir.path());
-    let work = dir.path().to_path_buf();
-    let url = http::serve("", "application/timestamp-reply", move |req| {
-        let q = work.join(format!("q-{}.tsq", std::process::id()));
+    let work = dir.to_path_buf();
+    http::serve("", "application/timestamp-reply", move |req| {
+        let q = work.join("query.tsq");
         fs::write(&q, req).unwrap();
-        let out = openssl()
+        openssl()
             .args(["ts", "-reply", "-config"])
             .arg(&cnf)
             .arg("-queryfile")
             .arg(&q)
             .output()
-            .unwrap();
-        out.stdout
-    });
+            .unwrap()
+            .stdout
+    })
+}
+
+#[test]
+fn ts_gets_a_token_from_openssl_tsa() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = tsa(dir.path());
     let doc = dir.path().join("doc.txt");
     fs::write(&doc, "заявление").unwrap();
     let token = dir.path().join("doc.tsr");
@@ -113,20 +115,7 @@ fn ts_gets_a_token_from_openssl_tsa() {
 #[test]
 fn ts_reports_a_refusal_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let cnf = tsa(dir.path());
-    let work = dir.path().to_path_buf();
-    let url = http::serve("", "application/timestamp-reply", move |req| {
-        let q = work.join("r.tsq");
-        fs::write(&q, req).unwrap();
-        openssl()
-            .args(["ts", "-reply", "-config"])
-            .arg(&cnf)
-            .arg("-queryfile")
-            .arg(&q)
-            .output()
-            .unwrap()
-            .stdout
-    });
+    let url = tsa(dir.path());
     let doc = dir.path().join("doc.txt");
     fs::write(&doc, "x").unwrap();
     let token = dir.path().join("doc.tsr");
@@ -149,20 +138,7 @@ fn ts_reports_a_refusal_and_writes_nothing() {
 #[test]
 fn sign_with_tsa_makes_cades_t_that_verifies() {
     let dir = tempfile::tempdir().unwrap();
-    let cnf = tsa(dir.path());
-    let work = dir.path().to_path_buf();
-    let url = http::serve("", "application/timestamp-reply", move |req| {
-        let q = work.join("t.tsq");
-        fs::write(&q, req).unwrap();
-        openssl()
-            .args(["ts", "-reply", "-config"])
-            .arg(&cnf)
-            .arg("-queryfile")
-            .arg(&q)
-            .output()
-            .unwrap()
-            .stdout
-    });
+    let url = tsa(dir.path());
     let d = dir.path();
     fs::write(
         d.join("leaf.cnf"),

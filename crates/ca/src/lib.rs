@@ -1,0 +1,8 @@
+//! # podpis-ca
+//!
+//! The accredited certification authority (УЦ): it identifies the
+//! applicant, issues the qualified certificate, renews and revokes it, and
+//! publishes revocation (CRL, OCSP) and time-stamps (TSP). Keys are used
+//! only through [`pki::Signer`]; state lives in `podpis-store`. The HTTP
+//! services are axum routers that `podpis serve` mounts.
+#![forbid(unsafe_code)]

@@ -13,4 +13,5 @@
 #![forbid(unsafe_code)]
 
 pub mod container;
+mod gost89;
 pub mod pfx;

@@ -26,9 +26,7 @@
 //! is wiped; no error carries the password.
 
 use cipher::block_padding::Pkcs7;
-use cipher::{
-    BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, KeyInit, KeyIvInit,
-};
+use cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
 use const_oid::ObjectIdentifier;
 use der::asn1::{Any, BmpString, OctetString};
 use der::{Decode, Encode, Reader, Sequence, SliceReader};
@@ -39,6 +37,8 @@ use pki::Diagnostic;
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
 use zeroize::{Zeroize, Zeroizing};
+
+use crate::gost89;
 
 /// Object identifiers used by PKCS#12 and its PBEs.
 pub mod oids {
@@ -536,61 +536,8 @@ fn pkcs12_kdf<D: Digest>(
     Ok(out)
 }
 
-/// The block cipher of GOST 28147-89 as OpenSSL's GOST engine and
-/// R 50.1.112-2016 use it: little-endian key words and block halves. The
-/// `magma` crate implements GOST R 34.12-2015's big-endian convention; the
-/// two are the same cipher with the block bytes reversed and each key word
-/// byte-reversed.
-trait Gost89Block {
-    fn encrypt(&self, block: &mut [u8; 8]);
-    fn decrypt(&self, block: &mut [u8; 8]);
-}
-
-struct Gost89Le<C>(C);
-
-impl<C: BlockCipherEncrypt + BlockCipherDecrypt + KeyInit> Gost89Le<C> {
-    fn new(key: &[u8; 32]) -> Self {
-        let mut k = Zeroizing::new(*key);
-        for word in k.chunks_mut(4) {
-            word.reverse();
-        }
-        let mut arr = cipher::Key::<C>::default();
-        arr.copy_from_slice(&k[..]);
-        let c = C::new(&arr);
-        arr.zeroize();
-        Gost89Le(c)
-    }
-}
-
-impl<C: BlockCipherEncrypt + BlockCipherDecrypt> Gost89Block for Gost89Le<C> {
-    fn encrypt(&self, block: &mut [u8; 8]) {
-        block.reverse();
-        let mut b = cipher::Block::<C>::default();
-        b.copy_from_slice(&block[..]);
-        self.0.encrypt_block(&mut b);
-        block.copy_from_slice(&b);
-        block.reverse();
-    }
-
-    fn decrypt(&self, block: &mut [u8; 8]) {
-        block.reverse();
-        let mut b = cipher::Block::<C>::default();
-        b.copy_from_slice(&block[..]);
-        self.0.decrypt_block(&mut b);
-        block.copy_from_slice(&b);
-        block.reverse();
-    }
-}
-
-/// The CryptoPro key meshing constant C (RFC 4357 §2.3.1).
-const MESHING_C: [u8; 32] = [
-    0x69, 0x00, 0x72, 0x22, 0x64, 0xC9, 0x04, 0x23, 0x8D, 0x3A, 0xDB, 0x96, 0x46, 0xE9, 0x2A, 0xC4,
-    0x18, 0xFE, 0xAC, 0x94, 0x00, 0xED, 0x07, 0x12, 0xC0, 0x86, 0xDC, 0xC2, 0xEF, 0x4C, 0xA9, 0x2B,
-];
-
-/// GOST 28147-89 in CFB mode (GOST 28147-89 §4) with CryptoPro key
-/// meshing every 1024 bytes (RFC 4357 §2.3.2), as OpenSSL's GOST engine
-/// applies it for every parameter set.
+/// GOST 28147-89 CFB with key meshing (see [`crate::gost89::cfb`]) under
+/// the S-box set `param_set` names.
 fn gost89_cfb(
     param_set: &ObjectIdentifier,
     key: &[u8; 32],
@@ -598,56 +545,9 @@ fn gost89_cfb(
     data: &mut [u8],
     encrypt: bool,
 ) -> Result<(), PfxError> {
-    if *param_set == oids::GOST28147_PARAM_Z {
-        gost89_cfb_with::<magma::Magma>(key, iv, data, encrypt);
-        Ok(())
-    } else if *param_set == oids::GOST28147_PARAM_CP_A {
-        gost89_cfb_with::<magma::Gost89CryptoProA>(key, iv, data, encrypt);
-        Ok(())
-    } else {
-        Err(PfxError::UnsupportedPbe { oid: *param_set })
-    }
-}
-
-fn gost89_cfb_with<C: BlockCipherEncrypt + BlockCipherDecrypt + KeyInit>(
-    key: &[u8; 32],
-    iv: &[u8; 8],
-    data: &mut [u8],
-    encrypt: bool,
-) {
-    let mut cipher = Gost89Le::<C>::new(key);
-    let mut reg = *iv;
-    for (n, chunk) in data.chunks_mut(8).enumerate() {
-        if n > 0 && n % 128 == 0 {
-            // Key meshing: K' = D_K(C), IV' = E_K'(IV).
-            let mut new_key = Zeroizing::new(MESHING_C);
-            for block in new_key.chunks_mut(8) {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(block);
-                cipher.decrypt(&mut b);
-                block.copy_from_slice(&b);
-                b.zeroize();
-            }
-            cipher = Gost89Le::<C>::new(&new_key);
-            cipher.encrypt(&mut reg);
-        }
-        let mut gamma = reg;
-        cipher.encrypt(&mut gamma);
-        let len = chunk.len();
-        if encrypt {
-            for (c, g) in chunk.iter_mut().zip(gamma.iter()) {
-                *c ^= g;
-            }
-            reg[..len].copy_from_slice(chunk);
-        } else {
-            reg[..len].copy_from_slice(chunk);
-            for (c, g) in chunk.iter_mut().zip(gamma.iter()) {
-                *c ^= g;
-            }
-        }
-        gamma.zeroize();
-    }
-    reg.zeroize();
+    let sbox = gost89::Sbox::from_oid(param_set).ok_or(PfxError::UnsupportedPbe { oid: *param_set })?;
+    gost89::cfb(sbox, key, iv, data, encrypt);
+    Ok(())
 }
 
 fn params_of<T: der::DecodeOwned>(

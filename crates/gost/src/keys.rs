@@ -56,6 +56,34 @@ impl SigningKey {
         SigningKey::from_bytes(params, &be)
     }
 
+    /// Builds the key `d = k·m⁻¹ mod q` from a masked scalar `k` and its mask
+    /// `m`, both little-endian and as wide as the field: how CryptoPro CSP's
+    /// key containers store a key (`primary.key` holds k, `masks.key` m).
+    pub fn from_masked_le(params: ParamSet, masked: &[u8], mask: &[u8]) -> Result<Self, Error> {
+        let len = params.field_bytes();
+        for part in [masked, mask] {
+            if part.len() != len {
+                return Err(Error::Length {
+                    expected: len,
+                    actual: part.len(),
+                });
+            }
+        }
+        let mut k = Zeroizing::new([0u8; 64]);
+        let mut m = Zeroizing::new([0u8; 64]);
+        for (dst, src) in k[..len].iter_mut().zip(masked.iter().rev()) {
+            *dst = *src;
+        }
+        for (dst, src) in m[..len].iter_mut().zip(mask.iter().rev()) {
+            *dst = *src;
+        }
+        let mut d = Zeroizing::new([0u8; 64]);
+        if !curve::ops(params).div_scalars(&k[..len], &m[..len], &mut d[..len]) {
+            return Err(Error::PrivateKeyRange);
+        }
+        Ok(SigningKey { params, d })
+    }
+
     /// The scalar, big-endian. Handle with care: it is the secret.
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         Zeroizing::new(self.scalar().to_vec())

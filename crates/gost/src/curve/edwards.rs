@@ -554,6 +554,10 @@ impl<const N: usize, C: EdwardsParams<N>> CurveOps for EdwardsCurve<N, C> {
         self.weierstrass().reduce_wide(wide, out)
     }
 
+    fn div_scalars(&self, a: &[u8], b: &[u8], out: &mut [u8]) -> bool {
+        self.weierstrass().div_scalars(a, b, out)
+    }
+
     fn public_key(&self, d: &[u8], x_out: &mut [u8], y_out: &mut [u8]) {
         let mut d_int = from_be_bytes::<N>(d);
         let mut d_s = Scalar::<N, C>::from_uint_reduced(&d_int);

@@ -59,6 +59,10 @@ pub(crate) trait CurveOps: Sync {
     fn scalar_in_range(&self, k: &[u8]) -> bool;
     /// `out = wide mod q` for a 2·len-byte big-endian `wide`; false if zero.
     fn reduce_wide(&self, wide: &[u8], out: &mut [u8]) -> bool;
+    /// `out = a·b⁻¹ mod q` for len-byte big-endian `a` and `b` (any values,
+    /// reduced first; constant-time in both); false if the result is zero
+    /// (a ≡ 0 or b ≡ 0).
+    fn div_scalars(&self, a: &[u8], b: &[u8], out: &mut [u8]) -> bool;
     /// Q = d·G (constant-time in d).
     fn public_key(&self, d: &[u8], x: &mut [u8], y: &mut [u8]);
     /// Checks that (x, y) is a point of order q.
@@ -183,6 +187,23 @@ impl<const N: usize, C: CurveParams<N>> CurveOps for Curve<N, C> {
         let nonzero = !bool::from(v.is_zero());
         hi.zeroize();
         lo.zeroize();
+        v.zeroize();
+        nonzero
+    }
+
+    fn div_scalars(&self, a: &[u8], b: &[u8], out: &mut [u8]) -> bool {
+        let zero = [0u64; N];
+        let mut a_int = from_be_bytes::<N>(a);
+        let mut b_int = from_be_bytes::<N>(b);
+        let mut a_s = Scalar::<N, C>::from_wide_reduced(&zero, &a_int);
+        let mut b_inv = Scalar::<N, C>::from_wide_reduced(&zero, &b_int).invert();
+        let mut v = a_s.mul(&b_inv);
+        v.write_be_bytes(out);
+        let nonzero = !bool::from(v.is_zero());
+        a_int.zeroize();
+        b_int.zeroize();
+        a_s.zeroize();
+        b_inv.zeroize();
         v.zeroize();
         nonzero
     }

@@ -326,6 +326,33 @@ fn masked_keys_are_unmasked_as_openssl_does() {
     assert_eq!(key.to_bytes().as_slice(), hex(MASKED_512C_D).as_slice());
 }
 
+/// CryptoPro containers store k = d·m: `from_masked_le` undoes what the
+/// PKCS#8 masked form does, for masks below and above q, on 256 and 512.
+#[test]
+fn masked_le_divides_by_the_mask() {
+    for params in [ParamSet::CryptoProXchA, ParamSet::Tc26C512, ParamSet::Tc26A256] {
+        let n = params.field_bytes();
+        let d = SigningKey::generate(params).unwrap();
+        let small = SigningKey::generate(params).unwrap().to_le_bytes().to_vec();
+        for mask in [small, vec![0xff; n]] {
+            // k = d·m mod q through the PKCS#8 masked form LE(d) ‖ LE(m).
+            let masked = [d.to_le_bytes().as_slice(), &mask].concat();
+            let k = SigningKey::from_pkcs8_der(&pkcs8_with_content(params, &masked)).unwrap();
+            let back = SigningKey::from_masked_le(params, &k.to_le_bytes(), &mask).unwrap();
+            assert_eq!(*back.to_bytes(), *d.to_bytes(), "{params:?}");
+        }
+        let zero = vec![0u8; n];
+        assert!(matches!(
+            SigningKey::from_masked_le(params, &d.to_le_bytes(), &zero),
+            Err(Error::PrivateKeyRange)
+        ));
+        assert!(matches!(
+            SigningKey::from_masked_le(params, &d.to_le_bytes()[1..], &zero),
+            Err(Error::Length { .. })
+        ));
+    }
+}
+
 #[test]
 fn openssl_keys_load_and_reencode_byte_for_byte() {
     let key = SigningKey::from_pkcs8_pem(OPENSSL_XA_KEY).unwrap();

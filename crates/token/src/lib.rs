@@ -7,11 +7,15 @@
 //!   encrypted under a key derived from the PIN, user PIN and SO PIN with
 //!   retry counters that survive crashes, crash-safe writes and a file lock;
 //! * [`pfx`]: PKCS#12 import (OpenSSL's GOST and AES PBE, CryptoPro's
-//!   files) and export that OpenSSL's GOST engine reads.
+//!   files with their own key-bag PBE) and export that OpenSSL's GOST
+//!   engine reads;
+//! * [`cryptopro`]: CryptoPro CSP's key-container folders (header.key,
+//!   masks.key, primary.key, name.key) and PFX key bags.
 //!
 //! Every key is used through [`pki::Signer`].
 #![forbid(unsafe_code)]
 
 pub mod container;
+pub mod cryptopro;
 mod gost89;
 pub mod pfx;

@@ -10,10 +10,11 @@
 //!   GOST 28147-89 CFB with CryptoPro key meshing (RFC 4357 §2.3), MAC
 //!   HMAC-Streebog-512 keyed with the last 32 bytes of a 96-byte
 //!   PBKDF2-HMAC-Streebog-512 output;
-//! * CryptoPro CSP exports: MAC HMAC-SHA-1 and certificate bags under
-//!   pbeWithSHAAnd3-KeyTripleDES-CBC (RFC 7292 appendix C). Their key bags
-//!   use the undocumented PBE 1.2.840.113549.1.12.1.80, reported as
-//!   [`PfxError::UnsupportedPbe`] while the certificates are still read.
+//! * CryptoPro CSP exports: MAC HMAC-SHA-1, certificate bags under
+//!   pbeWithSHAAnd3-KeyTripleDES-CBC (RFC 7292 appendix C) and key bags
+//!   under CryptoPro's own PBE 1.2.840.113549.1.12.1.80 (GOST R 34.11-94
+//!   key derivation, GOST 28147-89 and a wrapped key blob; see
+//!   [`crate::cryptopro`]).
 //!
 //! Export ([`export_pfx`]) writes by default the GOST PFX of
 //! R 50.1.112-2016 (OpenSSL's GOST engine reads it back); the
@@ -38,7 +39,7 @@ use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::gost89;
+use crate::{cryptopro, gost89};
 
 /// Object identifiers used by PKCS#12 and its PBEs.
 pub mod oids {
@@ -441,6 +442,10 @@ impl Password {
         Password {
             utf8: Zeroizing::new(password.as_bytes().to_vec()),
         }
+    }
+
+    fn as_str(&self) -> Result<&str, PfxError> {
+        core::str::from_utf8(&self.utf8).map_err(|_| PfxError::DecryptFailed)
     }
 
     /// BMPString (UTF-16BE) with a terminating zero, as RFC 7292 appendix
@@ -849,15 +854,17 @@ impl Collector<'_> {
                     .bag_value
                     .decode_as()
                     .map_err(malformed("pkcs8ShroudedKeyBag"))?;
-                match decrypt(
-                    &epki.encryption_algorithm,
-                    self.password,
-                    epki.encrypted_data.as_bytes(),
-                ) {
-                    Ok(pkcs8) => {
-                        let key = SigningKey::from_pkcs8_der(&pkcs8).map_err(PfxError::Key)?;
-                        self.keys.push((key, attrs));
-                    }
+                let alg = &epki.encryption_algorithm;
+                let ct = epki.encrypted_data.as_bytes();
+                let key = if alg.oid == cryptopro::pfx::PBE {
+                    cryptopro::pfx::decrypt_key_bag(alg, self.password.as_str()?, ct)
+                } else {
+                    decrypt(alg, self.password, ct).and_then(|pkcs8| {
+                        SigningKey::from_pkcs8_der(&pkcs8).map_err(PfxError::Key)
+                    })
+                };
+                match key {
+                    Ok(key) => self.keys.push((key, attrs)),
                     Err(e @ PfxError::UnsupportedPbe { .. }) => self.skipped.push(e),
                     Err(e) => return Err(e),
                 }

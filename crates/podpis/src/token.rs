@@ -1,6 +1,7 @@
 //! `podpis token`: the podpis file container (`token::container`) — keys
 //! sealed under a PIN with an SO PIN to unblock it, PKCS#12 import and
-//! export (`token::pfx`).
+//! export (`token::pfx`), import of CryptoPro key containers
+//! (`token::cryptopro`).
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +10,7 @@ use clap::{Args, Subcommand};
 use der::{Decode, Encode};
 use gost::SigningKey;
 use token::container::{Container, ContainerError, ContainerParams, Session};
+use token::cryptopro::{KeySpec, read_container_dir};
 use token::pfx::{PfxExportOptions, export_pfx, import_pfx};
 use x509_cert::Certificate;
 
@@ -27,10 +29,11 @@ pub(crate) const INSECURE_KDF_ENV: &str = "PODPIS_INSECURE_KDF";
     long_about = "\
 Файловый контейнер podpis: закрытые ключи зашифрованы под PIN-кодом (Argon2id, AES-256-GCM), \
 PIN-код блокируется после нескольких неверных попыток и разблокируется PIN-кодом администратора \
-(SO PIN). Импорт и экспорт PKCS#12 (PFX).
+(SO PIN). Импорт и экспорт PKCS#12 (PFX), импорт контейнеров КриптоПро CSP.
 
 The podpis file container: private keys sealed under a PIN (Argon2id, AES-256-GCM); the PIN \
-locks after a few wrong tries and is unblocked with the SO PIN. PKCS#12 (PFX) import and export.
+locks after a few wrong tries and is unblocked with the SO PIN. PKCS#12 (PFX) import and export; \
+import of CryptoPro CSP key containers.
 
 PINs come from --pin-file (first line), else the PODPIS_PIN environment variable, else a prompt \
 without echo. PODPIS_PIN is visible to other processes of the same user (/proc) and may land in \
@@ -84,21 +87,31 @@ struct InitArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    about = "Импортировать PFX / Import a PFX (PKCS#12)",
+    about = "Импортировать PFX или контейнер КриптоПро / Import a PFX or a CryptoPro container",
     long_about = "\
-Импортирует все закрытые ключи файла PKCS#12 (PFX) вместе с их сертификатами и печатает \
-идентификаторы новых ключей. Читаются PFX по Р 50.1.112-2016 (OpenSSL с движком GOST) и PBES2 \
-AES.
+Импортирует все закрытые ключи файла PKCS#12 (PFX) или папки контейнера КриптоПро вместе с их \
+сертификатами и печатает идентификаторы новых ключей, по одному в строке. Читаются PFX по \
+Р 50.1.112-2016 (OpenSSL с движком GOST), PBES2 AES и PFX, экспортированные КриптоПро CSP; \
+контейнеры КриптоПро CSP и JCP (папка NAME.000 с header.key, masks.key, primary.key) с ключами \
+ГОСТ Р 34.10-2001 и 2012 (256 и 512 бит), оба ключа контейнера (обмена и подписи).
 
-Imports every private key of a PKCS#12 (PFX) file with its certificate and prints the new key \
-ids, one per line. Reads the GOST PFX of R 50.1.112-2016 (OpenSSL's GOST engine) and OpenSSL's \
-PBES2 AES profile. The PFX password comes from --pfx-password-file, else PODPIS_PFX_PASSWORD, \
-else the terminal.",
+Imports every private key of a PKCS#12 (PFX) file (--pfx) or of a CryptoPro key-container \
+folder (--cryptopro-dir) with its certificate and prints the new key ids, one per line. Reads \
+the GOST PFX of R 50.1.112-2016 (OpenSSL's GOST engine), OpenSSL's PBES2 AES profile and \
+CryptoPro CSP's own PFX exports; CryptoPro CSP and JCP containers (a NAME.000 folder with \
+header.key, masks.key, primary.key) with GOST R 34.10-2001 and 2012 keys (256 and 512 bits), \
+both keys of a container (exchange and signature). The PFX password comes from \
+--pfx-password-file, else PODPIS_PFX_PASSWORD, else the terminal; the container password from \
+--cryptopro-password-file, else PODPIS_CRYPTOPRO_PASSWORD, else the terminal (empty for a \
+container without one). The keys and their certificates are written in one step each; the \
+source files are only read.",
     after_help = "\
 Examples / Примеры:
   podpis token import --path keys.pdp --pin-file pin.txt --pfx ivanov.pfx --pfx-password-file pfxpass.txt
-  podpis token import --path keys.pdp --pfx ivanov.pfx --non-exportable --label ivanov"
+  podpis token import --path keys.pdp --pfx ivanov.pfx --non-exportable --label ivanov
+  podpis token import --path keys.pdp --pin-file pin.txt --cryptopro-dir /media/flash/ivanov.000 --cryptopro-password-file cppass.txt"
 )]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["pfx", "cryptopro_dir"])))]
 struct ImportArgs {
     /// Container file / файл контейнера
     #[arg(long, value_name = "FILE")]
@@ -108,14 +121,20 @@ struct ImportArgs {
     pin_file: Option<PathBuf>,
     /// The PKCS#12 file / файл PFX
     #[arg(long, value_name = "FILE.pfx")]
-    pfx: PathBuf,
+    pfx: Option<PathBuf>,
     /// File with the PFX password (first line) / файл с паролем PFX
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", requires = "pfx")]
     pfx_password_file: Option<PathBuf>,
+    /// CryptoPro key-container folder / папка контейнера КриптоПро
+    #[arg(long, value_name = "DIR")]
+    cryptopro_dir: Option<PathBuf>,
+    /// File with the CryptoPro container password (first line) / файл с паролем контейнера КриптоПро
+    #[arg(long, value_name = "FILE", requires = "cryptopro_dir")]
+    cryptopro_password_file: Option<PathBuf>,
     /// Forbid exporting the keys later / запретить экспорт ключей
     #[arg(long)]
     non_exportable: bool,
-    /// Label of the keys (default: the PFX friendlyName) / метка ключей
+    /// Label of the keys (default: the PFX friendlyName or the container name) / метка ключей
     #[arg(long, value_name = "TEXT")]
     label: Option<String>,
 }
@@ -311,6 +330,15 @@ fn pfx_password(file: Option<&Path>) -> Source<'_> {
     }
 }
 
+fn cryptopro_password(file: Option<&Path>) -> Source<'_> {
+    Source {
+        file,
+        env: "PODPIS_CRYPTOPRO_PASSWORD",
+        prompt: "Пароль контейнера КриптоПро / CryptoPro container password: ",
+        allow_empty: true,
+    }
+}
+
 /// A container error as the user sees it, naming the file.
 pub(crate) fn container_error(path: &Path) -> impl Fn(ContainerError) -> anyhow::Error + '_ {
     move |e| user_error(&e).context(format!("{}", path.display()))
@@ -344,30 +372,68 @@ fn init(args: &InitArgs) -> Result<()> {
     Ok(())
 }
 
-fn import(args: &ImportArgs) -> Result<()> {
-    let container = Container::open(&args.path).map_err(container_error(&args.path))?;
-    let der = zeroize::Zeroizing::new(read_input(&args.pfx)?);
+/// A key to import with its certificate and default label.
+struct Imported {
+    key: SigningKey,
+    certificate: Option<Certificate>,
+    label: String,
+}
+
+/// Reads the keys of the PFX or CryptoPro container the arguments name.
+fn keys_to_import(args: &ImportArgs) -> Result<Vec<Imported>> {
+    if let Some(dir) = &args.cryptopro_dir {
+        let password = pin::read(cryptopro_password(
+            args.cryptopro_password_file.as_deref(),
+        ))?;
+        let container = read_container_dir(dir, &password)
+            .map_err(|e| user_error(&e).context(format!("{}", dir.display())))?;
+        let name = container.name.unwrap_or_default();
+        return Ok(container
+            .keys
+            .into_iter()
+            .map(|k| Imported {
+                label: match k.spec {
+                    KeySpec::Signature => format!("{name} (signature)"),
+                    _ => name.clone(),
+                },
+                key: k.key,
+                certificate: k.certificate,
+            })
+            .collect());
+    }
+    let Some(path) = &args.pfx else {
+        bail!("укажите --pfx или --cryptopro-dir / pass --pfx or --cryptopro-dir");
+    };
+    let der = zeroize::Zeroizing::new(read_input(path)?);
     let password = pin::read(pfx_password(args.pfx_password_file.as_deref()))?;
     let entries = import_pfx(&der, &password)
-        .map_err(|e| user_error(&e).context(format!("{}", args.pfx.display())))?;
+        .map_err(|e| user_error(&e).context(format!("{}", path.display())))?;
+    Ok(entries
+        .into_iter()
+        .map(|e| Imported {
+            label: e.friendly_name.unwrap_or_default(),
+            key: e.key,
+            certificate: e.certificate,
+        })
+        .collect())
+}
+
+fn import(args: &ImportArgs) -> Result<()> {
+    let container = Container::open(&args.path).map_err(container_error(&args.path))?;
+    let keys = keys_to_import(args)?;
     let pin = pin::read(user_pin(args.pin_file.as_deref()))?;
     let session = container.login(&pin).map_err(container_error(&args.path))?;
     let mut ids = String::new();
-    for entry in &entries {
-        let label = args
-            .label
-            .as_deref()
-            .or(entry.friendly_name.as_deref())
-            .unwrap_or("");
-        let id = session
-            .import_key(&entry.key, label, !args.non_exportable)
-            .map_err(container_error(&args.path))?;
-        if let Some(cert) = &entry.certificate {
-            let cert_der = cert.to_der()?;
-            session
-                .store_certificate(&id, &cert_der)
-                .map_err(container_error(&args.path))?;
+    for k in &keys {
+        let label = args.label.as_deref().unwrap_or(&k.label);
+        let exportable = !args.non_exportable;
+        let id = match &k.certificate {
+            Some(cert) => {
+                session.import_key_with_certificate(&k.key, &cert.to_der()?, label, exportable)
+            }
+            None => session.import_key(&k.key, label, exportable),
         }
+        .map_err(container_error(&args.path))?;
         ids.push_str(&id);
         ids.push('\n');
     }

@@ -949,18 +949,26 @@ impl Session {
         key: &SigningKey,
         label: &str,
         exportable: bool,
+        cert_der: Option<&[u8]>,
     ) -> Result<String, ContainerError> {
         let secret = key.to_le_bytes();
+        let public = key.verifying_key().to_le_bytes();
+        if let Some(der) = cert_der {
+            let (param_set, cert_public) = certificate_key(der, "new key")?;
+            if param_set != key.param_set() || cert_public != public {
+                return Err(ContainerError::CertificateMismatch("new key".to_owned()));
+            }
+        }
         self.modify(|body| {
             let mut rec = KeyRecord {
                 id: new_key_id()?,
                 label: label.to_owned(),
                 param_set: key.param_set(),
                 exportable,
-                public: key.verifying_key().to_le_bytes(),
+                public: public.clone(),
                 nonce: random()?,
                 ct: Vec::new(),
-                cert: Vec::new(),
+                cert: cert_der.map(<[u8]>::to_vec).unwrap_or_default(),
             };
             rec.ct = seal(&self.mk, &rec.nonce, &key_aad(&body.params, &rec), &secret)?;
             let id = rec.id.clone();
@@ -977,7 +985,7 @@ impl Session {
         exportable: bool,
     ) -> Result<String, ContainerError> {
         let key = SigningKey::generate(param_set)?;
-        self.add_key(&key, label, exportable)
+        self.add_key(&key, label, exportable, None)
     }
 
     /// Imports a key; returns its id.
@@ -987,25 +995,33 @@ impl Session {
         label: &str,
         exportable: bool,
     ) -> Result<String, ContainerError> {
-        self.add_key(key, label, exportable)
+        self.add_key(key, label, exportable, None)
+    }
+
+    /// Imports a key together with its certificate (DER) in one write, so
+    /// a crash leaves either both or neither; returns the key's id. The
+    /// certificate's public key must be the key's.
+    pub fn import_key_with_certificate(
+        &self,
+        key: &SigningKey,
+        cert_der: &[u8],
+        label: &str,
+        exportable: bool,
+    ) -> Result<String, ContainerError> {
+        self.add_key(key, label, exportable, Some(cert_der))
     }
 
     /// Stores (or replaces) the certificate of key `id`; its public key must
     /// be the key's.
     pub fn store_certificate(&self, id: &str, cert_der: &[u8]) -> Result<(), ContainerError> {
-        let cert = x509_cert::Certificate::from_der(cert_der)
-            .map_err(|_| ContainerError::CertificateInvalid)?;
-        let spki = der::Encode::to_der(cert.tbs_certificate().subject_public_key_info())
-            .map_err(|_| ContainerError::CertificateInvalid)?;
-        let cert_key = VerifyingKey::from_public_key_der(&spki)
-            .map_err(|_| ContainerError::CertificateMismatch(id.to_owned()))?;
+        let (param_set, cert_public) = certificate_key(cert_der, id)?;
         self.modify(|body| {
             let rec = body
                 .keys
                 .iter_mut()
                 .find(|k| k.id == id)
                 .ok_or_else(|| ContainerError::KeyNotFound(id.to_owned()))?;
-            if cert_key.param_set() != rec.param_set || cert_key.to_le_bytes() != rec.public {
+            if param_set != rec.param_set || cert_public != rec.public {
                 return Err(ContainerError::CertificateMismatch(id.to_owned()));
             }
             rec.cert = cert_der.to_vec();
@@ -1048,6 +1064,18 @@ impl Session {
             public,
         })
     }
+}
+
+/// The parameter set and public key (LE x ‖ LE y) of a DER certificate;
+/// `id` names the key in the mismatch error.
+fn certificate_key(cert_der: &[u8], id: &str) -> Result<(ParamSet, Vec<u8>), ContainerError> {
+    let cert = x509_cert::Certificate::from_der(cert_der)
+        .map_err(|_| ContainerError::CertificateInvalid)?;
+    let spki = der::Encode::to_der(cert.tbs_certificate().subject_public_key_info())
+        .map_err(|_| ContainerError::CertificateInvalid)?;
+    let cert_key = VerifyingKey::from_public_key_der(&spki)
+        .map_err(|_| ContainerError::CertificateMismatch(id.to_owned()))?;
+    Ok((cert_key.param_set(), cert_key.to_le_bytes()))
 }
 
 fn find<'a>(body: &'a Body, id: &str) -> Result<&'a KeyRecord, ContainerError> {

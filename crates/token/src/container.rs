@@ -99,6 +99,10 @@ pub enum ContainerError {
     /// The certificate is not valid DER.
     #[error("the certificate cannot be parsed")]
     CertificateInvalid,
+    /// The certificate is for a GOST R 34.10-2001 key, which the container
+    /// cannot sign for (it signs with GOST R 34.10-2012 and Streebog).
+    #[error("GOST R 34.10-2001 keys and certificates are not supported")]
+    Gost2001Unsupported,
     /// Container parameters out of range (e.g. retry limit not in 3–10).
     #[error("invalid container parameters: {0}")]
     InvalidParams(&'static str),
@@ -133,6 +137,7 @@ impl Diagnostic for ContainerError {
             ContainerError::KeyNotFound(_) => "KEY_NOT_FOUND",
             ContainerError::CertificateMismatch(_) => "CERT_KEY_MISMATCH",
             ContainerError::CertificateInvalid => "CERT_INVALID",
+            ContainerError::Gost2001Unsupported => "KEY_GOST2001_UNSUPPORTED",
             ContainerError::InvalidParams(_) => "CONTAINER_PARAMS_INVALID",
             ContainerError::AlreadyExists => "CONTAINER_EXISTS",
             ContainerError::Gost(_) | ContainerError::Crypto => "CONTAINER_CRYPTO_FAILED",
@@ -172,6 +177,10 @@ impl Diagnostic for ContainerError {
                 "Открытый ключ сертификата не совпадает с ключом {id}. Выберите сертификат этого ключа."
             ),
             ContainerError::CertificateInvalid => "Сертификат не удаётся разобрать (ожидается X.509 в DER).".into(),
+            ContainerError::Gost2001Unsupported => "Ключ и сертификат по ГОСТ Р 34.10-2001 не \
+                поддерживаются: podpis подписывает по ГОСТ Р 34.10-2012, и подпись по нему с \
+                сертификатом 2001 года не примут. Выпустите ключ и сертификат по ГОСТ Р 34.10-2012."
+                .into(),
             ContainerError::InvalidParams(why) => format!("Неверные параметры контейнера: {why}."),
             ContainerError::AlreadyExists => "Файл контейнера уже существует; выберите другой путь.".into(),
             ContainerError::Gost(_) | ContainerError::Crypto => {
@@ -217,6 +226,10 @@ impl Diagnostic for ContainerError {
             ContainerError::CertificateInvalid => {
                 "The certificate cannot be parsed (expected DER X.509).".into()
             }
+            ContainerError::Gost2001Unsupported => "GOST R 34.10-2001 keys and certificates are \
+                not supported: podpis signs with GOST R 34.10-2012, and peers reject such a \
+                signature under a 2001 certificate. Issue a GOST R 34.10-2012 key and certificate."
+                .into(),
             ContainerError::InvalidParams(why) => format!("Invalid container parameters: {why}."),
             ContainerError::AlreadyExists => {
                 "The container file already exists; pick another path.".into()
@@ -1066,13 +1079,21 @@ impl Session {
     }
 }
 
+/// GOST R 34.10-2001 key algorithms (RFC 4357 §10.4): signature and DH.
+const GOST2001_KEY_OIDS: [&str; 2] = ["1.2.643.2.2.19", "1.2.643.2.2.98"];
+
 /// The parameter set and public key (LE x ‖ LE y) of a DER certificate;
-/// `id` names the key in the mismatch error.
+/// `id` names the key in the mismatch error. A GOST R 34.10-2001
+/// certificate is refused: the container signs with GOST R 34.10-2012 and
+/// Streebog, which peers do not accept under a 2001 certificate.
 fn certificate_key(cert_der: &[u8], id: &str) -> Result<(ParamSet, Vec<u8>), ContainerError> {
     let cert = x509_cert::Certificate::from_der(cert_der)
         .map_err(|_| ContainerError::CertificateInvalid)?;
-    let spki = der::Encode::to_der(cert.tbs_certificate().subject_public_key_info())
-        .map_err(|_| ContainerError::CertificateInvalid)?;
+    let info = cert.tbs_certificate().subject_public_key_info();
+    if GOST2001_KEY_OIDS.contains(&info.algorithm.oid.to_string().as_str()) {
+        return Err(ContainerError::Gost2001Unsupported);
+    }
+    let spki = der::Encode::to_der(info).map_err(|_| ContainerError::CertificateInvalid)?;
     let cert_key = VerifyingKey::from_public_key_der(&spki)
         .map_err(|_| ContainerError::CertificateMismatch(id.to_owned()))?;
     Ok((cert_key.param_set(), cert_key.to_le_bytes()))

@@ -123,13 +123,13 @@ struct ImportArgs {
     #[arg(long, value_name = "FILE.pfx")]
     pfx: Option<PathBuf>,
     /// File with the PFX password (first line) / файл с паролем PFX
-    #[arg(long, value_name = "FILE", requires = "pfx")]
+    #[arg(long, value_name = "FILE", conflicts_with = "cryptopro_dir")]
     pfx_password_file: Option<PathBuf>,
     /// CryptoPro key-container folder / папка контейнера КриптоПро
     #[arg(long, value_name = "DIR")]
     cryptopro_dir: Option<PathBuf>,
     /// File with the CryptoPro container password (first line) / файл с паролем контейнера КриптоПро
-    #[arg(long, value_name = "FILE", requires = "cryptopro_dir")]
+    #[arg(long, value_name = "FILE", conflicts_with = "pfx")]
     cryptopro_password_file: Option<PathBuf>,
     /// Forbid exporting the keys later / запретить экспорт ключей
     #[arg(long)]

@@ -382,9 +382,7 @@ struct Imported {
 /// Reads the keys of the PFX or CryptoPro container the arguments name.
 fn keys_to_import(args: &ImportArgs) -> Result<Vec<Imported>> {
     if let Some(dir) = &args.cryptopro_dir {
-        let password = pin::read(cryptopro_password(
-            args.cryptopro_password_file.as_deref(),
-        ))?;
+        let password = pin::read(cryptopro_password(args.cryptopro_password_file.as_deref()))?;
         let container = read_container_dir(dir, &password)
             .map_err(|e| user_error(&e).context(format!("{}", dir.display())))?;
         let name = container.name.unwrap_or_default();

@@ -75,7 +75,14 @@ fn container() -> tempfile::TempDir {
     ok(podpis(
         d,
         &[
-            "token", "init", "--path", "k.pdp", "--pin-file", "pin.txt", "--so-pin-file", "so.txt",
+            "token",
+            "init",
+            "--path",
+            "k.pdp",
+            "--pin-file",
+            "pin.txt",
+            "--so-pin-file",
+            "so.txt",
         ],
     ));
     dir
@@ -86,7 +93,14 @@ fn containers() -> PathBuf {
 }
 
 fn import(d: &Path, source: &[&str]) -> Output {
-    let mut args = vec!["token", "import", "--path", "k.pdp", "--pin-file", "pin.txt"];
+    let mut args = vec![
+        "token",
+        "import",
+        "--path",
+        "k.pdp",
+        "--pin-file",
+        "pin.txt",
+    ];
     args.extend(source);
     podpis(d, &args)
 }
@@ -98,8 +112,19 @@ fn sign_and_verify(d: &Path, id: &str, cert: &Path) {
     ok(podpis(
         d,
         &[
-            "sign", "--token", "k.pdp", "--id", id, "--pin-file", "pin.txt", "--in", "doc.txt",
-            "--detached", "--out", "doc.p7s", "--force",
+            "sign",
+            "--token",
+            "k.pdp",
+            "--id",
+            id,
+            "--pin-file",
+            "pin.txt",
+            "--in",
+            "doc.txt",
+            "--detached",
+            "--out",
+            "doc.p7s",
+            "--force",
         ],
     ));
     let form = if cert.extension().is_some_and(|e| e == "pem") {
@@ -116,8 +141,21 @@ fn sign_and_verify(d: &Path, id: &str, cert: &Path) {
             .arg(&pem),
     );
     run_ok(openssl().current_dir(d).args([
-        "cms", "-verify", "-binary", "-inform", "DER", "-in", "doc.p7s", "-content", "doc.txt",
-        "-nointern", "-certfile", "signer.pem", "-noverify", "-out", "/dev/null",
+        "cms",
+        "-verify",
+        "-binary",
+        "-inform",
+        "DER",
+        "-in",
+        "doc.p7s",
+        "-content",
+        "doc.txt",
+        "-nointern",
+        "-certfile",
+        "signer.pem",
+        "-noverify",
+        "-out",
+        "/dev/null",
     ]));
 }
 
@@ -193,7 +231,12 @@ fn cryptopro_pfx_exports_import_and_sign() {
         let pfx = support::corpus().join("pfx/cryptopro-corefx").join(file);
         let new = ids(import(
             d,
-            &["--pfx", pfx.to_str().unwrap(), "--pfx-password-file", password],
+            &[
+                "--pfx",
+                pfx.to_str().unwrap(),
+                "--pfx-password-file",
+                password,
+            ],
         ));
         assert_eq!(new.len(), 1, "{file}");
         // The certificate OpenSSL itself takes out of the PFX.
@@ -230,7 +273,12 @@ fn gost2001_keys_are_refused_with_a_code() {
     let pfx = support::corpus().join("pfx/cryptopro-corefx/dotnet_core_2001_512.pfx");
     let out = import(
         d,
-        &["--pfx", pfx.to_str().unwrap(), "--pfx-password-file", "empty.txt"],
+        &[
+            "--pfx",
+            pfx.to_str().unwrap(),
+            "--pfx-password-file",
+            "empty.txt",
+        ],
     );
     fails_with(&out, "KEY_GOST2001_UNSUPPORTED");
     assert_eq!(fs::read(d.join("k.pdp")).unwrap(), before);
@@ -246,13 +294,23 @@ fn wrong_password_missing_folder_and_bad_arguments() {
     for password in ["wrong.txt", "empty.txt"] {
         let out = import(
             d,
-            &["--cryptopro-dir", otv, "--cryptopro-password-file", password],
+            &[
+                "--cryptopro-dir",
+                otv,
+                "--cryptopro-password-file",
+                password,
+            ],
         );
         fails_with(&out, "CRYPTOPRO_PASSWORD_INCORRECT");
     }
     let out = import(
         d,
-        &["--cryptopro-dir", "no-such.000", "--cryptopro-password-file", "empty.txt"],
+        &[
+            "--cryptopro-dir",
+            "no-such.000",
+            "--cryptopro-password-file",
+            "empty.txt",
+        ],
     );
     fails_with(&out, "CRYPTOPRO_FILE_MISSING");
     assert_eq!(fs::read(d.join("k.pdp")).unwrap(), before);
@@ -272,7 +330,14 @@ fn wrong_password_missing_folder_and_bad_arguments() {
         .env("PODPIS_CRYPTOPRO_PASSWORD", OTVCONBA_PIN)
         .env_remove("PODPIS_PIN")
         .stdin(Stdio::null())
-        .args(["token", "import", "--path", "k.pdp", "--pin-file", "pin.txt"])
+        .args([
+            "token",
+            "import",
+            "--path",
+            "k.pdp",
+            "--pin-file",
+            "pin.txt",
+        ])
         .args(["--cryptopro-dir", otv])
         .output()
         .unwrap();

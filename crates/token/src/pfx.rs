@@ -550,7 +550,8 @@ fn gost89_cfb(
     data: &mut [u8],
     encrypt: bool,
 ) -> Result<(), PfxError> {
-    let sbox = gost89::Sbox::from_oid(param_set).ok_or(PfxError::UnsupportedPbe { oid: *param_set })?;
+    let sbox =
+        gost89::Sbox::from_oid(param_set).ok_or(PfxError::UnsupportedPbe { oid: *param_set })?;
     gost89::cfb(sbox, key, iv, data, encrypt);
     Ok(())
 }
@@ -859,9 +860,8 @@ impl Collector<'_> {
                 let key = if alg.oid == cryptopro::pfx::PBE {
                     cryptopro::pfx::decrypt_key_bag(alg, self.password.as_str()?, ct)
                 } else {
-                    decrypt(alg, self.password, ct).and_then(|pkcs8| {
-                        SigningKey::from_pkcs8_der(&pkcs8).map_err(PfxError::Key)
-                    })
+                    decrypt(alg, self.password, ct)
+                        .and_then(|pkcs8| SigningKey::from_pkcs8_der(&pkcs8).map_err(PfxError::Key))
                 };
                 match key {
                     Ok(key) => self.keys.push((key, attrs)),

@@ -17,8 +17,7 @@ use gost::{ParamSet, VerifyingKey};
 use pki::Diagnostic;
 use serde_json::Value;
 use token::cryptopro::{
-    ContainerFiles, CryptoProContainer, CryptoProError, KeySpec, read_container,
-    read_container_dir,
+    ContainerFiles, CryptoProContainer, CryptoProError, KeySpec, read_container, read_container_dir,
 };
 use x509_cert::Certificate;
 
@@ -184,12 +183,18 @@ fn check(c: &CryptoProContainer, case: &Case) {
 fn every_corpus_container_yields_its_certificates_keys() {
     for case in &CASES {
         let (folder, password, _) = case;
-        let c = read_container_dir(&dir(folder), password).unwrap_or_else(|e| panic!("{folder}: {e:?}"));
+        let c = read_container_dir(&dir(folder), password)
+            .unwrap_or_else(|e| panic!("{folder}: {e:?}"));
         check(&c, case);
     }
     let names: Vec<String> = CASES
         .iter()
-        .map(|(folder, password, _)| read_container_dir(&dir(folder), password).unwrap().name.unwrap())
+        .map(|(folder, password, _)| {
+            read_container_dir(&dir(folder), password)
+                .unwrap()
+                .name
+                .unwrap()
+        })
         .collect();
     assert_eq!(
         names,
@@ -216,7 +221,8 @@ fn otvconba_decodes_to_the_published_private_key() {
             .args(["pkey", "-passin", "pass:test", "-in"])
             .arg(dir("cryptopro-esia-otvconba/private_pass_test.pem")),
     );
-    let exported = gost::SigningKey::from_pkcs8_pem(&String::from_utf8(out.stdout).unwrap()).unwrap();
+    let exported =
+        gost::SigningKey::from_pkcs8_pem(&String::from_utf8(out.stdout).unwrap()).unwrap();
     assert_eq!(*exported.to_bytes(), *c.keys[0].key.to_bytes());
 }
 
@@ -250,9 +256,17 @@ fn wrong_password_is_refused() {
     let otv = dir("cryptopro-esia-otvconba/otvconba.000");
     for wrong in ["", "1xqoyc4E", "1xqoyc4e ", "ключЖ-42"] {
         let err = read_container_dir(&otv, wrong).unwrap_err();
-        assert!(matches!(err, CryptoProError::PasswordIncorrect), "{wrong:?}: {err:?}");
+        assert!(
+            matches!(err, CryptoProError::PasswordIncorrect),
+            "{wrong:?}: {err:?}"
+        );
         assert_eq!(err.code(), "CRYPTOPRO_PASSWORD_INCORRECT");
-        for text in [format!("{err:?}"), err.to_string(), err.message_ru(), err.message_en()] {
+        for text in [
+            format!("{err:?}"),
+            err.to_string(),
+            err.message_ru(),
+            err.message_en(),
+        ] {
             assert!(!text.contains(OTVCONBA_PIN) && (wrong.is_empty() || !text.contains(wrong)));
         }
     }
@@ -298,10 +312,17 @@ fn missing_files_are_named() {
 #[test]
 fn damaged_files_are_reported_and_left_untouched() {
     let folder = "cryptopro-esia-otvconba/otvconba.000";
-    let before: Vec<(String, Vec<u8>)> = ["header.key", "masks.key", "primary.key", "masks2.key", "primary2.key", "name.key"]
-        .iter()
-        .map(|f| (f.to_string(), std::fs::read(dir(folder).join(f)).unwrap()))
-        .collect();
+    let before: Vec<(String, Vec<u8>)> = [
+        "header.key",
+        "masks.key",
+        "primary.key",
+        "masks2.key",
+        "primary2.key",
+        "name.key",
+    ]
+    .iter()
+    .map(|f| (f.to_string(), std::fs::read(dir(folder).join(f)).unwrap()))
+    .collect();
     let code = |f: &ContainerFiles| read_container(f, OTVCONBA_PIN).unwrap_err().code();
 
     let mut f = files(folder);
@@ -316,7 +337,13 @@ fn damaged_files_are_reported_and_left_untouched() {
     f.primary2.as_mut().unwrap().truncate(10);
     let err = read_container(&f, OTVCONBA_PIN).unwrap_err();
     assert!(
-        matches!(err, CryptoProError::Malformed { file: "primary.key", .. }),
+        matches!(
+            err,
+            CryptoProError::Malformed {
+                file: "primary.key",
+                ..
+            }
+        ),
         "{err:?}"
     );
     // A flipped bit in the encrypted key (both copies): the key no longer
@@ -329,7 +356,10 @@ fn damaged_files_are_reported_and_left_untouched() {
     assert_eq!(code(&f), "CRYPTOPRO_PASSWORD_INCORRECT");
     // A mask of the wrong width.
     let mut f = files(folder);
-    f.masks = der::asn1::OctetString::new(vec![1u8; 16]).unwrap().to_der().unwrap();
+    f.masks = der::asn1::OctetString::new(vec![1u8; 16])
+        .unwrap()
+        .to_der()
+        .unwrap();
     f.masks2 = None;
     assert_eq!(code(&f), "CRYPTOPRO_MALFORMED");
     // A container format other than 1.2.643.2.2.37.2.1.
@@ -341,7 +371,11 @@ fn damaged_files_are_reported_and_left_untouched() {
     assert_eq!(err.code(), "CRYPTOPRO_UNSUPPORTED");
     assert!(err.message_en().contains("1.2.643.2.2.37.2.7"));
     for (name, bytes) in before {
-        assert_eq!(std::fs::read(dir(folder).join(&name)).unwrap(), bytes, "{name}");
+        assert_eq!(
+            std::fs::read(dir(folder).join(&name)).unwrap(),
+            bytes,
+            "{name}"
+        );
     }
 }
 
@@ -358,7 +392,10 @@ fn certificate_of_another_key_is_refused() {
     f.header[a..a + sig.len()].copy_from_slice(&exch);
     f.header[b..b + exch.len()].copy_from_slice(&sig);
     let err = read_container(&f, "").unwrap_err();
-    assert!(matches!(err, CryptoProError::CertificateMismatch), "{err:?}");
+    assert!(
+        matches!(err, CryptoProError::CertificateMismatch),
+        "{err:?}"
+    );
     assert_eq!(err.code(), "CRYPTOPRO_CERT_MISMATCH");
 }
 

@@ -27,9 +27,10 @@ fn unhex(s: &str) -> Vec<u8> {
 
 #[test]
 fn standard_and_pygost_vectors() {
-    let json: Value =
-        serde_json::from_slice(&support::corpus_bytes("vectors/pygost_hash_hmac_pbkdf2.json"))
-            .unwrap();
+    let json: Value = serde_json::from_slice(&support::corpus_bytes(
+        "vectors/pygost_hash_hmac_pbkdf2.json",
+    ))
+    .unwrap();
     let mut counts = (0, 0);
     for v in json["gost341194"].as_array().unwrap() {
         let msg = unhex(v["message_hex"].as_str().unwrap());
@@ -52,12 +53,17 @@ fn standard_and_pygost_vectors() {
 
 #[test]
 fn cryptopro_csp_vectors() {
-    let json: Value =
-        serde_json::from_slice(&support::corpus_bytes("vectors/cryptopro_corefx_hash_hmac.json"))
-            .unwrap();
+    let json: Value = serde_json::from_slice(&support::corpus_bytes(
+        "vectors/cryptopro_corefx_hash_hmac.json",
+    ))
+    .unwrap();
     let mut n = 0;
     for v in json["hash"].as_array().unwrap() {
-        if !v["algorithm"].as_str().unwrap().starts_with("gost-r-34.11-94") {
+        if !v["algorithm"]
+            .as_str()
+            .unwrap()
+            .starts_with("gost-r-34.11-94")
+        {
             continue;
         }
         let unit = v["input_ascii"].as_str().unwrap().as_bytes();

@@ -142,7 +142,11 @@ fn cryptopro_pfx_keys_match_their_certificates() {
     for (file, password, cn, params) in CRYPTOPRO {
         let der = support::corpus_bytes(&format!("pfx/cryptopro-corefx/{file}"));
         let contents = read_pfx(&der, password).unwrap_or_else(|e| panic!("{file}: {e:?}"));
-        assert!(contents.skipped.is_empty(), "{file}: {:?}", contents.skipped);
+        assert!(
+            contents.skipped.is_empty(),
+            "{file}: {:?}",
+            contents.skipped
+        );
         assert_eq!(contents.certificates.len(), 1, "{file}");
         // CryptoPro writes the CN as a BMPString; look for it in either form.
         let subject = contents.certificates[0]
@@ -166,7 +170,11 @@ fn cryptopro_pfx_keys_match_their_certificates() {
             .subject_public_key_info()
             .to_der()
             .unwrap();
-        assert_eq!(gost::VerifyingKey::from_public_key_der(&spki).unwrap(), vk, "{file}");
+        assert_eq!(
+            gost::VerifyingKey::from_public_key_der(&spki).unwrap(),
+            vk,
+            "{file}"
+        );
         assert_eq!(
             (hex(vk.x()), hex(vk.y())),
             listed_q(&format!("pfx/cryptopro-corefx/{file}")),

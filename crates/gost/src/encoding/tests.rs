@@ -330,7 +330,11 @@ fn masked_keys_are_unmasked_as_openssl_does() {
 /// PKCS#8 masked form does, for masks below and above q, on 256 and 512.
 #[test]
 fn masked_le_divides_by_the_mask() {
-    for params in [ParamSet::CryptoProXchA, ParamSet::Tc26C512, ParamSet::Tc26A256] {
+    for params in [
+        ParamSet::CryptoProXchA,
+        ParamSet::Tc26C512,
+        ParamSet::Tc26A256,
+    ] {
         let n = params.field_bytes();
         let d = SigningKey::generate(params).unwrap();
         let small = SigningKey::generate(params).unwrap().to_le_bytes().to_vec();

@@ -26,7 +26,8 @@ const AGREEMENT_2012_512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.6
 
 /// The container format CryptoPro CSP 3.6–5.0 and JCP write in the
 /// `[0]` of header.key (the only one podpis knows).
-pub(super) const CONTAINER_V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.643.2.2.37.2.1");
+pub(super) const CONTAINER_V1: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.643.2.2.37.2.1");
 
 /// Which GOST R 34.10 a key belongs to: it picks the container's KDF hash
 /// and cipher S-box.
@@ -199,8 +200,7 @@ impl Header {
 /// Decodes a SEQUENCE type from the contents of an IMPLICIT-tagged field.
 fn sequence_body<T: for<'a> Decode<'a, Error = der::Error>>(body: &[u8]) -> der::Result<T> {
     let mut der = Vec::with_capacity(body.len() + 4);
-    der::Header::new(Tag::Sequence, der::Length::try_from(body.len())?)
-        .encode_to_vec(&mut der)?;
+    der::Header::new(Tag::Sequence, der::Length::try_from(body.len())?).encode_to_vec(&mut der)?;
     der.extend_from_slice(body);
     T::from_der(&der)
 }

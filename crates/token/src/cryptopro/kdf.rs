@@ -12,12 +12,8 @@ use super::asn1::Generation;
 /// `i = 1 … iterations`, H = GOST R 34.11-94 with the CryptoPro parameters.
 /// `iterations` must be 1..=65535 (the counter is 16 bits).
 pub(super) fn pfx_key(password: &str, salt: &[u8], iterations: u16) -> Zeroizing<[u8; 32]> {
-    let mut k: Zeroizing<Vec<u8>> = Zeroizing::new(
-        password
-            .encode_utf16()
-            .flat_map(u16::to_le_bytes)
-            .collect(),
-    );
+    let mut k: Zeroizing<Vec<u8>> =
+        Zeroizing::new(password.encode_utf16().flat_map(u16::to_le_bytes).collect());
     let mut out = Zeroizing::new([0u8; 32]);
     for i in 1..=iterations {
         let mut h = Gost94CryptoPro::new();

@@ -31,7 +31,9 @@ use x509_cert::Certificate;
 use zeroize::Zeroizing;
 
 use crate::gost89::{Gost89, Sbox};
-use asn1::{AlgorithmError, Generation, Header, KeyAlgorithm, Masks, Primary, PrivateKeyParameters};
+use asn1::{
+    AlgorithmError, Generation, Header, KeyAlgorithm, Masks, Primary, PrivateKeyParameters,
+};
 
 /// Why a CryptoPro key container could not be read. Never carries the
 /// password or key material.
@@ -259,7 +261,10 @@ impl Drop for ContainerFiles {
 ///
 /// # Errors
 /// See [`ContainerFiles::from_dir`] and [`read_container`].
-pub fn read_container_dir(dir: &Path, password: &str) -> Result<CryptoProContainer, CryptoProError> {
+pub fn read_container_dir(
+    dir: &Path,
+    password: &str,
+) -> Result<CryptoProContainer, CryptoProError> {
     read_container(&ContainerFiles::from_dir(dir)?, password)
 }
 
@@ -292,7 +297,10 @@ pub fn read_container(
     let first = decode_keys(&header, &files.masks, &files.primary, password, false);
     let keys = match (first, &files.masks2, &files.primary2) {
         (Ok(keys), _, _) => keys,
-        (Err(e @ (CryptoProError::Unsupported { .. } | CryptoProError::CertificateMismatch)), ..) => {
+        (
+            Err(e @ (CryptoProError::Unsupported { .. } | CryptoProError::CertificateMismatch)),
+            ..,
+        ) => {
             return Err(e);
         }
         (Err(e), Some(masks2), Some(primary2)) => {
@@ -394,7 +402,8 @@ fn finish(
 ) -> Result<CryptoProKey, CryptoProError> {
     let certificate = match cert {
         Some(der) => {
-            let cert = Certificate::from_der(der).map_err(|_| malformed("header.key", "certificate"))?;
+            let cert =
+                Certificate::from_der(der).map_err(|_| malformed("header.key", "certificate"))?;
             let spki = cert
                 .tbs_certificate()
                 .subject_public_key_info()

@@ -143,12 +143,13 @@ pub(crate) fn decrypt_key_bag(
     let exported = ExportedKey::from_der(&blob[BLOB_HEADER_LEN..])
         .map_err(malformed("CryptoPro PRIVATEKEYBLOB"))?;
     let wrapped = &exported.wrapped;
-    let alg = KeyAlgorithm::from_identifier(&wrapped.parameters.algorithm).map_err(|e| match e {
-        AlgorithmError::Malformed => PfxError::Malformed {
-            what: "CryptoPro key algorithm",
-        },
-        AlgorithmError::Unsupported(oid) => PfxError::Key(gost::Error::UnknownAlgorithm(oid)),
-    })?;
+    let alg =
+        KeyAlgorithm::from_identifier(&wrapped.parameters.algorithm).map_err(|e| match e {
+            AlgorithmError::Malformed => PfxError::Malformed {
+                what: "CryptoPro key algorithm",
+            },
+            AlgorithmError::Unsupported(oid) => PfxError::Key(gost::Error::UnknownAlgorithm(oid)),
+        })?;
     let ukm: [u8; 8] = wrapped
         .ukm
         .as_bytes()

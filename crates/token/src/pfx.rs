@@ -783,7 +783,7 @@ pub struct PfxCertificate {
 
 /// Everything read from a PFX: keys matched to certificates, all
 /// certificates (chain included), and the bags that could not be read with
-/// the reason (e.g. CryptoPro's key bags, [`PfxError::UnsupportedPbe`]).
+/// the reason (e.g. [`PfxError::UnsupportedPbe`] for a PBES2 cipher podpis lacks).
 #[derive(Debug, Default)]
 #[non_exhaustive]
 pub struct PfxContents {
@@ -983,7 +983,7 @@ pub fn read_pfx(der: &[u8], password: &str) -> Result<PfxContents, PfxError> {
 ///
 /// # Errors
 /// As [`read_pfx`]; plus, when the file yields no key, the reason a key bag
-/// was skipped (e.g. [`PfxError::UnsupportedPbe`] for CryptoPro's key bags)
+/// was skipped (e.g. [`PfxError::UnsupportedPbe`])
 /// or else [`PfxError::NoKey`].
 pub fn import_pfx(der: &[u8], password: &str) -> Result<Vec<PfxEntry>, PfxError> {
     let mut contents = read_pfx(der, password)?;

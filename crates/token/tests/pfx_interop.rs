@@ -245,6 +245,11 @@ fn cryptopro_key_bag_checks_without_the_pfx_mac() {
     bad[ct_start + ct_len - 60] ^= 0x01;
     let err = read_pfx(&bad, "1").unwrap_err();
     assert!(matches!(err, PfxError::DecryptFailed), "{err:?}");
+    // A cut-off file.
+    for cut in [10, der.len() / 2] {
+        let err = import_pfx(&der[..der.len() - cut], "1").unwrap_err();
+        assert_eq!(err.code(), "PFX_MALFORMED", "{cut}");
+    }
     // Damage in the key's parameters after it: not a usable key bag.
     let mut bad = bare.clone();
     bad[ct_start + ct_len - 30] ^= 0x01;

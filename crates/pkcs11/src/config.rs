@@ -191,7 +191,10 @@ mod tests {
         let paths: Vec<_> = tokens.iter().map(|t| t.path.clone()).collect();
         assert_eq!(
             paths,
-            [PathBuf::from("/a/one.podpis"), PathBuf::from("/b/two.podpis")]
+            [
+                PathBuf::from("/a/one.podpis"),
+                PathBuf::from("/b/two.podpis")
+            ]
         );
         assert_eq!(tokens[0].label(), "one");
     }

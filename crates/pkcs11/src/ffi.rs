@@ -133,7 +133,10 @@ unsafe fn write_list(buf: *mut CK_ULONG, len: *mut CK_ULONG, items: &[CK_ULONG])
 /// # Safety
 /// `template` is NULL or valid for `count` attributes, each `pValue` NULL
 /// or valid for `ulValueLen` bytes.
-unsafe fn template(template: *const CK_ATTRIBUTE, count: CK_ULONG) -> Result<Vec<(CK_ATTRIBUTE_TYPE, Vec<u8>)>> {
+unsafe fn template(
+    template: *const CK_ATTRIBUTE,
+    count: CK_ULONG,
+) -> Result<Vec<(CK_ATTRIBUTE_TYPE, Vec<u8>)>> {
     // SAFETY: forwarded from the caller.
     let attrs = unsafe { input(template, count) }?;
     attrs
@@ -210,7 +213,12 @@ unsafe extern "C" fn C_Initialize(args: *mut c_void) -> CK_RV {
         }
         let tokens = crate::config::from_environment().map_err(|e| {
             // The host application shows only the return code; say why once.
-            eprintln!("podpis-pkcs11: {} / {} [{}]", e.message_ru(), e.message_en(), e.code());
+            eprintln!(
+                "podpis-pkcs11: {} / {} [{}]",
+                e.message_ru(),
+                e.message_en(),
+                e.code()
+            );
             CKR_GENERAL_ERROR
         })?;
         *state = Some(Module::new(tokens));
@@ -232,7 +240,10 @@ unsafe extern "C" fn C_GetInfo(info: *mut CK_INFO) -> CK_RV {
     with_module(|_| {
         // SAFETY: the caller passes a CK_INFO to fill or NULL.
         *unsafe { out(info) }? = CK_INFO {
-            cryptokiVersion: CK_VERSION { major: 2, minor: 40 },
+            cryptokiVersion: CK_VERSION {
+                major: 2,
+                minor: 40,
+            },
             manufacturerID: padded(module::MANUFACTURER),
             flags: 0,
             libraryDescription: padded("podpis PKCS#11 (GOST file keys)"),
@@ -257,7 +268,11 @@ pub unsafe extern "C" fn C_GetFunctionList(list: *mut *mut CK_FUNCTION_LIST) -> 
     })
 }
 
-unsafe extern "C" fn C_GetSlotList(present: CK_BBOOL, list: *mut CK_SLOT_ID, len: *mut CK_ULONG) -> CK_RV {
+unsafe extern "C" fn C_GetSlotList(
+    present: CK_BBOOL,
+    list: *mut CK_SLOT_ID,
+    len: *mut CK_ULONG,
+) -> CK_RV {
     with_module(|m| {
         let slots = m.slot_list(present != 0);
         // SAFETY: the caller's buffer and length, per PKCS#11.
@@ -308,7 +323,11 @@ unsafe extern "C" fn C_GetTokenInfo(slot: CK_SLOT_ID, info: *mut CK_TOKEN_INFO) 
     })
 }
 
-unsafe extern "C" fn C_GetMechanismList(slot: CK_SLOT_ID, list: *mut CK_MECHANISM_TYPE, len: *mut CK_ULONG) -> CK_RV {
+unsafe extern "C" fn C_GetMechanismList(
+    slot: CK_SLOT_ID,
+    list: *mut CK_MECHANISM_TYPE,
+    len: *mut CK_ULONG,
+) -> CK_RV {
     with_module(|m| {
         let mechs = m.mechanism_list(slot)?;
         // SAFETY: the caller's buffer and length, per PKCS#11.
@@ -316,7 +335,11 @@ unsafe extern "C" fn C_GetMechanismList(slot: CK_SLOT_ID, list: *mut CK_MECHANIS
     })
 }
 
-unsafe extern "C" fn C_GetMechanismInfo(slot: CK_SLOT_ID, mech: CK_MECHANISM_TYPE, info: *mut CK_MECHANISM_INFO) -> CK_RV {
+unsafe extern "C" fn C_GetMechanismInfo(
+    slot: CK_SLOT_ID,
+    mech: CK_MECHANISM_TYPE,
+    info: *mut CK_MECHANISM_INFO,
+) -> CK_RV {
     with_module(|m| {
         let (min, max, flags) = m.mechanism_info(slot, mech)?;
         // SAFETY: the caller passes a CK_MECHANISM_INFO to fill or NULL.
@@ -329,7 +352,11 @@ unsafe extern "C" fn C_GetMechanismInfo(slot: CK_SLOT_ID, mech: CK_MECHANISM_TYP
     })
 }
 
-unsafe extern "C" fn C_InitPIN(h: CK_SESSION_HANDLE, pin: *mut CK_UTF8CHAR, len: CK_ULONG) -> CK_RV {
+unsafe extern "C" fn C_InitPIN(
+    h: CK_SESSION_HANDLE,
+    pin: *mut CK_UTF8CHAR,
+    len: CK_ULONG,
+) -> CK_RV {
     with_module(|m| {
         // SAFETY: the caller's PIN buffer.
         let pin = unsafe { input(pin, len) }?;
@@ -388,7 +415,12 @@ unsafe extern "C" fn C_GetSessionInfo(h: CK_SESSION_HANDLE, info: *mut CK_SESSIO
     })
 }
 
-unsafe extern "C" fn C_Login(h: CK_SESSION_HANDLE, user: CK_USER_TYPE, pin: *mut CK_UTF8CHAR, len: CK_ULONG) -> CK_RV {
+unsafe extern "C" fn C_Login(
+    h: CK_SESSION_HANDLE,
+    user: CK_USER_TYPE,
+    pin: *mut CK_UTF8CHAR,
+    len: CK_ULONG,
+) -> CK_RV {
     with_module(|m| {
         // No protected authentication path: the PIN must be given.
         if pin.is_null() {
@@ -430,7 +462,9 @@ unsafe extern "C" fn C_GetAttributeValue(
                     a.ulValueLen = count_len(v.len())?;
                     None
                 }
-                Attr::Value(v) if usize::try_from(a.ulValueLen).is_ok_and(|room| room >= v.len()) => {
+                Attr::Value(v)
+                    if usize::try_from(a.ulValueLen).is_ok_and(|room| room >= v.len()) =>
+                {
                     // SAFETY: the caller's buffer holds `ulValueLen >= v.len()` bytes.
                     unsafe { ptr::copy_nonoverlapping(v.as_ptr(), a.pValue.cast::<u8>(), v.len()) };
                     a.ulValueLen = count_len(v.len())?;
@@ -455,7 +489,11 @@ fn count_len(n: usize) -> Result<CK_ULONG> {
     CK_ULONG::try_from(n).map_err(|_| CKR_GENERAL_ERROR)
 }
 
-unsafe extern "C" fn C_FindObjectsInit(h: CK_SESSION_HANDLE, tmpl: *mut CK_ATTRIBUTE, count: CK_ULONG) -> CK_RV {
+unsafe extern "C" fn C_FindObjectsInit(
+    h: CK_SESSION_HANDLE,
+    tmpl: *mut CK_ATTRIBUTE,
+    count: CK_ULONG,
+) -> CK_RV {
     with_module(|m| {
         // SAFETY: the caller's template.
         let t = unsafe { template(tmpl, count) }?;
@@ -516,7 +554,11 @@ unsafe extern "C" fn C_GenerateKeyPair(
     })
 }
 
-unsafe extern "C" fn C_SignInit(h: CK_SESSION_HANDLE, mech: *mut CK_MECHANISM, key: CK_OBJECT_HANDLE) -> CK_RV {
+unsafe extern "C" fn C_SignInit(
+    h: CK_SESSION_HANDLE,
+    mech: *mut CK_MECHANISM,
+    key: CK_OBJECT_HANDLE,
+) -> CK_RV {
     with_module(|m| {
         // SAFETY: the caller's mechanism.
         let mech = unsafe { mechanism(mech) }?;
@@ -540,7 +582,11 @@ unsafe extern "C" fn C_Sign(
     })
 }
 
-unsafe extern "C" fn C_SignUpdate(h: CK_SESSION_HANDLE, data: *mut CK_BYTE, len: CK_ULONG) -> CK_RV {
+unsafe extern "C" fn C_SignUpdate(
+    h: CK_SESSION_HANDLE,
+    data: *mut CK_BYTE,
+    len: CK_ULONG,
+) -> CK_RV {
     with_module(|m| {
         // SAFETY: the caller's data buffer.
         let data = unsafe { input(data, len) }?;
@@ -548,7 +594,11 @@ unsafe extern "C" fn C_SignUpdate(h: CK_SESSION_HANDLE, data: *mut CK_BYTE, len:
     })
 }
 
-unsafe extern "C" fn C_SignFinal(h: CK_SESSION_HANDLE, sig: *mut CK_BYTE, sig_len: *mut CK_ULONG) -> CK_RV {
+unsafe extern "C" fn C_SignFinal(
+    h: CK_SESSION_HANDLE,
+    sig: *mut CK_BYTE,
+    sig_len: *mut CK_ULONG,
+) -> CK_RV {
     with_module(|m| {
         let needed = m.sign_len(h)?;
         // SAFETY: the caller's signature buffer and length.
@@ -556,7 +606,11 @@ unsafe extern "C" fn C_SignFinal(h: CK_SESSION_HANDLE, sig: *mut CK_BYTE, sig_le
     })
 }
 
-unsafe extern "C" fn C_VerifyInit(h: CK_SESSION_HANDLE, mech: *mut CK_MECHANISM, key: CK_OBJECT_HANDLE) -> CK_RV {
+unsafe extern "C" fn C_VerifyInit(
+    h: CK_SESSION_HANDLE,
+    mech: *mut CK_MECHANISM,
+    key: CK_OBJECT_HANDLE,
+) -> CK_RV {
     with_module(|m| {
         // SAFETY: the caller's mechanism.
         let mech = unsafe { mechanism(mech) }?;
@@ -578,7 +632,11 @@ unsafe extern "C" fn C_Verify(
     })
 }
 
-unsafe extern "C" fn C_VerifyUpdate(h: CK_SESSION_HANDLE, data: *mut CK_BYTE, len: CK_ULONG) -> CK_RV {
+unsafe extern "C" fn C_VerifyUpdate(
+    h: CK_SESSION_HANDLE,
+    data: *mut CK_BYTE,
+    len: CK_ULONG,
+) -> CK_RV {
     with_module(|m| {
         // SAFETY: the caller's data buffer.
         let data = unsafe { input(data, len) }?;
@@ -586,7 +644,11 @@ unsafe extern "C" fn C_VerifyUpdate(h: CK_SESSION_HANDLE, data: *mut CK_BYTE, le
     })
 }
 
-unsafe extern "C" fn C_VerifyFinal(h: CK_SESSION_HANDLE, sig: *mut CK_BYTE, len: CK_ULONG) -> CK_RV {
+unsafe extern "C" fn C_VerifyFinal(
+    h: CK_SESSION_HANDLE,
+    sig: *mut CK_BYTE,
+    len: CK_ULONG,
+) -> CK_RV {
     with_module(|m| {
         // SAFETY: the caller's signature buffer.
         let sig = unsafe { input(sig, len) }?;
@@ -618,7 +680,11 @@ unsafe extern "C" fn C_Digest(
     })
 }
 
-unsafe extern "C" fn C_DigestUpdate(h: CK_SESSION_HANDLE, data: *mut CK_BYTE, len: CK_ULONG) -> CK_RV {
+unsafe extern "C" fn C_DigestUpdate(
+    h: CK_SESSION_HANDLE,
+    data: *mut CK_BYTE,
+    len: CK_ULONG,
+) -> CK_RV {
     with_module(|m| {
         // SAFETY: the caller's data buffer.
         let data = unsafe { input(data, len) }?;
@@ -626,7 +692,11 @@ unsafe extern "C" fn C_DigestUpdate(h: CK_SESSION_HANDLE, data: *mut CK_BYTE, le
     })
 }
 
-unsafe extern "C" fn C_DigestFinal(h: CK_SESSION_HANDLE, digest: *mut CK_BYTE, len: *mut CK_ULONG) -> CK_RV {
+unsafe extern "C" fn C_DigestFinal(
+    h: CK_SESSION_HANDLE,
+    digest: *mut CK_BYTE,
+    len: *mut CK_ULONG,
+) -> CK_RV {
     with_module(|m| {
         let needed = m.digest_len(h)?;
         // SAFETY: the caller's digest buffer and length.
@@ -634,7 +704,11 @@ unsafe extern "C" fn C_DigestFinal(h: CK_SESSION_HANDLE, digest: *mut CK_BYTE, l
     })
 }
 
-unsafe extern "C" fn C_GenerateRandom(h: CK_SESSION_HANDLE, buf: *mut CK_BYTE, len: CK_ULONG) -> CK_RV {
+unsafe extern "C" fn C_GenerateRandom(
+    h: CK_SESSION_HANDLE,
+    buf: *mut CK_BYTE,
+    len: CK_ULONG,
+) -> CK_RV {
     with_module(|m| {
         let n = usize::try_from(len).map_err(|_| CKR_ARGUMENTS_BAD)?;
         if n > 0 && buf.is_null() {
@@ -649,7 +723,11 @@ unsafe extern "C" fn C_GenerateRandom(h: CK_SESSION_HANDLE, buf: *mut CK_BYTE, l
     })
 }
 
-unsafe extern "C" fn C_SeedRandom(h: CK_SESSION_HANDLE, _seed: *mut CK_BYTE, _len: CK_ULONG) -> CK_RV {
+unsafe extern "C" fn C_SeedRandom(
+    h: CK_SESSION_HANDLE,
+    _seed: *mut CK_BYTE,
+    _len: CK_ULONG,
+) -> CK_RV {
     // The operating system's generator takes no seed from applications.
     with_module(|m| m.session_info(h).and(Err(CKR_RANDOM_SEED_NOT_SUPPORTED)))
 }
@@ -718,7 +796,10 @@ not_supported! {
 
 /// The table `C_GetFunctionList` hands out (PKCS#11 v2.40 layout).
 static FUNCTION_LIST: CK_FUNCTION_LIST = CK_FUNCTION_LIST {
-    version: CK_VERSION { major: 2, minor: 40 },
+    version: CK_VERSION {
+        major: 2,
+        minor: 40,
+    },
     C_Initialize: Some(C_Initialize),
     C_Finalize: Some(C_Finalize),
     C_GetInfo: Some(C_GetInfo),

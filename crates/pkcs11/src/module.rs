@@ -17,8 +17,8 @@ use std::path::Path;
 
 use cryptoki_sys::*;
 use gost::{KeySize, Signature, VerifyingKey};
-use pki::algorithm::{DigestAlgorithm, Hasher};
 use pki::Signer;
+use pki::algorithm::{DigestAlgorithm, Hasher};
 use token::container::{Container, ContainerError, ContainerSigner, KeyInfo, Session as Unlocked};
 use zeroize::Zeroizing;
 
@@ -40,11 +40,26 @@ pub const MAX_PIN_LEN: usize = 256;
 /// bits, flags.
 pub const MECHANISMS: [(CK_MECHANISM_TYPE, CK_ULONG, CK_ULONG, CK_FLAGS); 8] = [
     (CKM_GOSTR3410_KEY_PAIR_GEN, 256, 256, CKF_GENERATE_KEY_PAIR),
-    (CKM_GOSTR3410_512_KEY_PAIR_GEN, 512, 512, CKF_GENERATE_KEY_PAIR),
+    (
+        CKM_GOSTR3410_512_KEY_PAIR_GEN,
+        512,
+        512,
+        CKF_GENERATE_KEY_PAIR,
+    ),
     (CKM_GOSTR3410, 256, 256, CKF_SIGN | CKF_VERIFY),
     (CKM_GOSTR3410_512, 512, 512, CKF_SIGN | CKF_VERIFY),
-    (CKM_GOSTR3410_WITH_GOSTR3411_12_256, 256, 256, CKF_SIGN | CKF_VERIFY),
-    (CKM_GOSTR3410_WITH_GOSTR3411_12_512, 512, 512, CKF_SIGN | CKF_VERIFY),
+    (
+        CKM_GOSTR3410_WITH_GOSTR3411_12_256,
+        256,
+        256,
+        CKF_SIGN | CKF_VERIFY,
+    ),
+    (
+        CKM_GOSTR3410_WITH_GOSTR3411_12_512,
+        512,
+        512,
+        CKF_SIGN | CKF_VERIFY,
+    ),
     (CKM_GOSTR3411_12_256, 0, 0, CKF_DIGEST),
     (CKM_GOSTR3411_12_512, 0, 0, CKF_DIGEST),
 ];
@@ -187,12 +202,8 @@ pub fn container_rv(e: ContainerError) -> CK_RV {
         ContainerError::KeyIdExists(_) | ContainerError::InvalidParams(_) => {
             CKR_ATTRIBUTE_VALUE_INVALID
         }
-        ContainerError::Io(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            CKR_TOKEN_NOT_PRESENT
-        }
-        ContainerError::Foreign | ContainerError::VersionUnsupported(_) => {
-            CKR_TOKEN_NOT_RECOGNIZED
-        }
+        ContainerError::Io(e) if e.kind() == std::io::ErrorKind::NotFound => CKR_TOKEN_NOT_PRESENT,
+        ContainerError::Foreign | ContainerError::VersionUnsupported(_) => CKR_TOKEN_NOT_RECOGNIZED,
         ContainerError::Corrupt(_) | ContainerError::Io(_) => CKR_DEVICE_ERROR,
         ContainerError::Gost(_) | ContainerError::Crypto => CKR_FUNCTION_FAILED,
         _ => CKR_GENERAL_ERROR,
@@ -307,10 +318,8 @@ impl Module {
         let max = CK_ULONG::from(container.params().user_max_tries);
         let user_left = CK_ULONG::from(container.user_tries_left().map_err(container_rv)?);
         let so_left = CK_ULONG::from(container.so_tries_left().map_err(container_rv)?);
-        let mut flags = CKF_RNG
-            | CKF_LOGIN_REQUIRED
-            | CKF_USER_PIN_INITIALIZED
-            | CKF_TOKEN_INITIALIZED;
+        let mut flags =
+            CKF_RNG | CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_TOKEN_INITIALIZED;
         flags |= match user_left {
             0 => CKF_USER_PIN_LOCKED,
             1 => CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_COUNT_LOW,
@@ -471,9 +480,7 @@ impl Module {
             return Err(CKR_USER_NOT_LOGGED_IN);
         };
         let pin = new_pin(pin)?;
-        slot.container()?
-            .unblock(so_pin, pin)
-            .map_err(container_rv)
+        slot.container()?.unblock(so_pin, pin).map_err(container_rv)
     }
 
     /// `C_SetPIN`: changes the SO PIN when the SO is logged in, else the
@@ -677,7 +684,11 @@ impl Module {
 
     /// The length of the signature the active operation will produce.
     pub fn sign_len(&self, h: CK_SESSION_HANDLE) -> Result<usize> {
-        let op = self.session(h)?.sign.as_ref().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        let op = self
+            .session(h)?
+            .sign
+            .as_ref()
+            .ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
         Ok(2 * op.signer.param_set().field_bytes())
     }
 
@@ -685,7 +696,11 @@ impl Module {
     /// for the with-hash ones) and ends the operation. The result is
     /// `s ‖ r`, both big-endian, as PKCS#11 specifies for `CKM_GOSTR3410`.
     pub fn sign(&mut self, h: CK_SESSION_HANDLE, data: &[u8]) -> Result<Vec<u8>> {
-        let op = self.session_mut(h)?.sign.take().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        let op = self
+            .session_mut(h)?
+            .sign
+            .take()
+            .ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
         if op.multipart {
             return Err(CKR_OPERATION_ACTIVE);
         }
@@ -716,7 +731,11 @@ impl Module {
 
     /// `C_SignFinal`: signs what `C_SignUpdate` fed and ends the operation.
     pub fn sign_final(&mut self, h: CK_SESSION_HANDLE) -> Result<Vec<u8>> {
-        let op = self.session_mut(h)?.sign.take().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        let op = self
+            .session_mut(h)?
+            .sign
+            .take()
+            .ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
         let hash = op.hash.ok_or(CKR_FUNCTION_NOT_SUPPORTED)?;
         sign_digest(&op.signer, &hash.finalize())
     }
@@ -751,7 +770,11 @@ impl Module {
     /// `C_Verify`: `CKR_SIGNATURE_INVALID` or `CKR_SIGNATURE_LEN_RANGE` on
     /// failure; ends the operation.
     pub fn verify(&mut self, h: CK_SESSION_HANDLE, data: &[u8], signature: &[u8]) -> Result<()> {
-        let op = self.session_mut(h)?.verify.take().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        let op = self
+            .session_mut(h)?
+            .verify
+            .take()
+            .ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
         if op.multipart {
             return Err(CKR_OPERATION_ACTIVE);
         }
@@ -782,7 +805,11 @@ impl Module {
 
     /// `C_VerifyFinal`.
     pub fn verify_final(&mut self, h: CK_SESSION_HANDLE, signature: &[u8]) -> Result<()> {
-        let op = self.session_mut(h)?.verify.take().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        let op = self
+            .session_mut(h)?
+            .verify
+            .take()
+            .ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
         let hash = op.hash.ok_or(CKR_FUNCTION_NOT_SUPPORTED)?;
         verify_digest(&op.key, &hash.finalize(), signature)
     }
@@ -821,7 +848,11 @@ impl Module {
 
     /// `C_Digest`.
     pub fn digest(&mut self, h: CK_SESSION_HANDLE, data: &[u8]) -> Result<Vec<u8>> {
-        let mut op = self.session_mut(h)?.digest.take().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        let mut op = self
+            .session_mut(h)?
+            .digest
+            .take()
+            .ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
         if op.multipart {
             return Err(CKR_OPERATION_ACTIVE);
         }
@@ -843,7 +874,11 @@ impl Module {
 
     /// `C_DigestFinal`.
     pub fn digest_final(&mut self, h: CK_SESSION_HANDLE) -> Result<Vec<u8>> {
-        let op = self.session_mut(h)?.digest.take().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        let op = self
+            .session_mut(h)?
+            .digest
+            .take()
+            .ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
         Ok(op.hash.finalize())
     }
 
@@ -894,7 +929,13 @@ impl KeySpec {
 
     /// Records one attribute; the same attribute in both templates must
     /// agree.
-    fn apply(&mut self, size: KeySize, private: bool, t: CK_ATTRIBUTE_TYPE, v: &[u8]) -> Result<()> {
+    fn apply(
+        &mut self,
+        size: KeySize,
+        private: bool,
+        t: CK_ATTRIBUTE_TYPE,
+        v: &[u8],
+    ) -> Result<()> {
         fn set<T: PartialEq>(slot: &mut Option<T>, value: T) -> Result<()> {
             match slot {
                 Some(old) if *old != value => Err(CKR_TEMPLATE_INCONSISTENT),
@@ -922,7 +963,11 @@ impl KeySpec {
         };
         match t {
             CKA_CLASS => {
-                let want = if private { CKO_PRIVATE_KEY } else { CKO_PUBLIC_KEY };
+                let want = if private {
+                    CKO_PRIVATE_KEY
+                } else {
+                    CKO_PUBLIC_KEY
+                };
                 if ulong()? != want {
                     return Err(CKR_TEMPLATE_INCONSISTENT);
                 }
@@ -960,9 +1005,19 @@ impl KeySpec {
             // private key's value, so a non-sensitive key cannot be made.
             CKA_SENSITIVE if private => must(true)?,
             CKA_EXTRACTABLE if private => self.exportable = flag()?,
-            CKA_DERIVE | CKA_ENCRYPT | CKA_DECRYPT | CKA_WRAP | CKA_UNWRAP | CKA_SIGN_RECOVER
-            | CKA_VERIFY_RECOVER | CKA_MODIFIABLE | CKA_COPYABLE | CKA_DESTROYABLE
-            | CKA_ALWAYS_AUTHENTICATE | CKA_WRAP_WITH_TRUSTED | CKA_TRUSTED => must(false)?,
+            CKA_DERIVE
+            | CKA_ENCRYPT
+            | CKA_DECRYPT
+            | CKA_WRAP
+            | CKA_UNWRAP
+            | CKA_SIGN_RECOVER
+            | CKA_VERIFY_RECOVER
+            | CKA_MODIFIABLE
+            | CKA_COPYABLE
+            | CKA_DESTROYABLE
+            | CKA_ALWAYS_AUTHENTICATE
+            | CKA_WRAP_WITH_TRUSTED
+            | CKA_TRUSTED => must(false)?,
             CKA_SUBJECT | CKA_START_DATE | CKA_END_DATE if v.is_empty() => {}
             CKA_SUBJECT | CKA_START_DATE | CKA_END_DATE => return Err(CKR_ATTRIBUTE_VALUE_INVALID),
             _ => return Err(CKR_ATTRIBUTE_TYPE_INVALID),

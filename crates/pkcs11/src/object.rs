@@ -99,7 +99,7 @@ pub fn ulong(v: CK_ULONG) -> Vec<u8> {
 }
 
 /// A `CK_BBOOL` attribute value.
-pub fn bool(v: bool) -> Vec<u8> {
+pub fn flag(v: bool) -> Vec<u8> {
     vec![u8::from(v)]
 }
 
@@ -176,16 +176,16 @@ pub fn attribute(info: &KeyInfo, kind: Kind, attr: CK_ATTRIBUTE_TYPE) -> Attr {
         (CKA_CLASS, Kind::PrivateKey) => ulong(CKO_PRIVATE_KEY),
         (CKA_CLASS, Kind::PublicKey) => ulong(CKO_PUBLIC_KEY),
         (CKA_CLASS, Kind::Certificate) => ulong(CKO_CERTIFICATE),
-        (CKA_TOKEN, _) => bool(true),
-        (CKA_PRIVATE, k) => bool(k.is_private()),
-        (CKA_MODIFIABLE | CKA_COPYABLE | CKA_DESTROYABLE, _) => bool(false),
+        (CKA_TOKEN, _) => flag(true),
+        (CKA_PRIVATE, k) => flag(k.is_private()),
+        (CKA_MODIFIABLE | CKA_COPYABLE | CKA_DESTROYABLE, _) => flag(false),
         (CKA_LABEL, _) => info.label.as_bytes().to_vec(),
         (CKA_ID, _) => id_bytes(&info.id),
         (CKA_SUBJECT, _) => cert.map(|c| c.subject).unwrap_or_default(),
 
         (CKA_CERTIFICATE_TYPE, Kind::Certificate) => ulong(CKC_X_509),
         (CKA_CERTIFICATE_CATEGORY, Kind::Certificate) => ulong(0),
-        (CKA_TRUSTED, Kind::Certificate) => bool(false),
+        (CKA_TRUSTED, Kind::Certificate) => flag(false),
         (CKA_ISSUER, Kind::Certificate) => cert.map(|c| c.issuer).unwrap_or_default(),
         (CKA_SERIAL_NUMBER, Kind::Certificate) => cert.map(|c| c.serial).unwrap_or_default(),
         (CKA_VALUE, Kind::Certificate) => info.certificate.clone().unwrap_or_default(),
@@ -195,7 +195,7 @@ pub fn attribute(info: &KeyInfo, kind: Kind, attr: CK_ATTRIBUTE_TYPE) -> Attr {
 
         // Both keys.
         (CKA_KEY_TYPE, _) => ulong(key_type(size)),
-        (CKA_DERIVE | CKA_LOCAL, _) => bool(false),
+        (CKA_DERIVE | CKA_LOCAL, _) => flag(false),
         (CKA_KEY_GEN_MECHANISM, _) => ulong(CK_UNAVAILABLE_INFORMATION),
         (CKA_ALLOWED_MECHANISMS, _) => sign_mechanisms(size)
             .iter()
@@ -208,21 +208,22 @@ pub fn attribute(info: &KeyInfo, kind: Kind, attr: CK_ATTRIBUTE_TYPE) -> Attr {
             None => Vec::new(),
         },
 
-        (CKA_SENSITIVE, Kind::PrivateKey) => bool(true),
-        (CKA_EXTRACTABLE, Kind::PrivateKey) => bool(info.exportable),
-        (CKA_ALWAYS_SENSITIVE | CKA_NEVER_EXTRACTABLE, Kind::PrivateKey) => bool(false),
-        (CKA_SIGN, Kind::PrivateKey) => bool(true),
+        (CKA_SENSITIVE, Kind::PrivateKey) => flag(true),
+        (CKA_EXTRACTABLE, Kind::PrivateKey) => flag(info.exportable),
+        (CKA_ALWAYS_SENSITIVE | CKA_NEVER_EXTRACTABLE, Kind::PrivateKey) => flag(false),
+        (CKA_SIGN, Kind::PrivateKey) => flag(true),
         (
-            CKA_DECRYPT | CKA_SIGN_RECOVER | CKA_UNWRAP | CKA_WRAP_WITH_TRUSTED
+            CKA_DECRYPT
+            | CKA_SIGN_RECOVER
+            | CKA_UNWRAP
+            | CKA_WRAP_WITH_TRUSTED
             | CKA_ALWAYS_AUTHENTICATE,
             Kind::PrivateKey,
-        ) => bool(false),
+        ) => flag(false),
         (CKA_VALUE, Kind::PrivateKey) => return Attr::Sensitive,
 
-        (CKA_VERIFY, Kind::PublicKey) => bool(true),
-        (CKA_ENCRYPT | CKA_VERIFY_RECOVER | CKA_WRAP | CKA_TRUSTED, Kind::PublicKey) => {
-            bool(false)
-        }
+        (CKA_VERIFY, Kind::PublicKey) => flag(true),
+        (CKA_ENCRYPT | CKA_VERIFY_RECOVER | CKA_WRAP | CKA_TRUSTED, Kind::PublicKey) => flag(false),
         (CKA_VALUE, Kind::PublicKey) => info.public_key.clone(),
         _ => return Attr::Invalid,
     };
@@ -237,21 +238,22 @@ pub fn public_key(info: &KeyInfo) -> Option<VerifyingKey> {
 /// Whether object `kind` of key `info` has every attribute of `template`
 /// with the given value.
 pub fn matches(info: &KeyInfo, kind: Kind, template: &[(CK_ATTRIBUTE_TYPE, Vec<u8>)]) -> bool {
-    template.iter().all(|(t, want)| match attribute(info, kind, *t) {
-        Attr::Value(have) if is_bool(*t) => {
-            have.len() == 1 && want.len() == 1 && (have[0] != 0) == (want[0] != 0)
-        }
-        Attr::Value(have) => have == *want,
-        Attr::Sensitive | Attr::Invalid => false,
-    })
+    template
+        .iter()
+        .all(|(t, want)| match attribute(info, kind, *t) {
+            Attr::Value(have) if is_bool(*t) => {
+                have.len() == 1 && want.len() == 1 && (have[0] != 0) == (want[0] != 0)
+            }
+            Attr::Value(have) => have == *want,
+            Attr::Sensitive | Attr::Invalid => false,
+        })
 }
 
 /// The parameter set a `CKA_GOSTR3410_PARAMS` value names, if it is one of
 /// the production sets of `size`.
 pub fn param_set_from_der(der: &[u8], size: KeySize) -> Option<ParamSet> {
     let oid = const_oid::ObjectIdentifier::from_der(der).ok()?;
-    ParamSet::from_oid(&oid)
-        .filter(|p| p.key_size() == size && ParamSet::PRODUCTION.contains(p))
+    ParamSet::from_oid(&oid).filter(|p| p.key_size() == size && ParamSet::PRODUCTION.contains(p))
 }
 
 #[cfg(test)]
@@ -315,21 +317,18 @@ mod tests {
         assert_eq!(attribute(&i, Kind::PrivateKey, CKA_VALUE), Attr::Sensitive);
         assert_eq!(
             attribute(&i, Kind::PrivateKey, CKA_SENSITIVE),
-            Attr::Value(bool(true))
+            Attr::Value(flag(true))
         );
         assert_eq!(
             attribute(&i, Kind::PrivateKey, CKA_EXTRACTABLE),
-            Attr::Value(bool(false))
+            Attr::Value(flag(false))
         );
         i.exportable = true;
         assert_eq!(
             attribute(&i, Kind::PrivateKey, CKA_EXTRACTABLE),
-            Attr::Value(bool(true))
+            Attr::Value(flag(true))
         );
-        assert_eq!(
-            attribute(&i, Kind::PrivateKey, CKA_MODULUS),
-            Attr::Invalid
-        );
+        assert_eq!(attribute(&i, Kind::PrivateKey, CKA_MODULUS), Attr::Invalid);
         assert_eq!(
             attribute(&i, Kind::Certificate, CKA_KEY_TYPE),
             Attr::Invalid

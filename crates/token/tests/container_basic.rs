@@ -246,7 +246,10 @@ fn generate_key_with_a_chosen_id() {
     assert_eq!((info.id.as_str(), info.label.as_str()), ("01a2", "chosen"));
     assert_eq!(info.param_set, ParamSet::Tc26B512);
     assert!(!info.exportable && info.certificate.is_none());
-    assert_eq!(info.public_key, s.signer("01a2").unwrap().verifying_key().to_le_bytes());
+    assert_eq!(
+        info.public_key,
+        s.signer("01a2").unwrap().verifying_key().to_le_bytes()
+    );
     // Taken, malformed (odd length, upper case, not hex, empty, > 64 octets).
     let e = s
         .generate_key_with_id(ParamSet::Tc26A256, "01a2", "again", true)

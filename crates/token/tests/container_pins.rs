@@ -106,7 +106,10 @@ fn so_pin_locks_after_ten() {
 fn verify_so_pin_is_counted_and_resets_on_success() {
     let (_dir, c) = setup(3);
     let e = c.verify_so_pin("bad").unwrap_err();
-    assert!(matches!(e, ContainerError::SoPinIncorrect { tries_left: 9 }));
+    assert!(matches!(
+        e,
+        ContainerError::SoPinIncorrect { tries_left: 9 }
+    ));
     assert_eq!(c.so_tries_left().unwrap(), 9);
     c.verify_so_pin(SO).unwrap();
     assert_eq!(c.so_tries_left().unwrap(), 10);

@@ -7,10 +7,13 @@
 //!   encrypted under a key derived from the PIN, user PIN and SO PIN with
 //!   retry counters that survive crashes, crash-safe writes and a file lock;
 //! * [`pfx`]: PKCS#12 import (OpenSSL's GOST and AES PBE, CryptoPro's
-//!   files) and export that OpenSSL's GOST engine reads.
+//!   files) and export that OpenSSL's GOST engine reads;
+//! * [`pkcs11`]: keys on PKCS#11 tokens (any vendor's module, podpis's own
+//!   among them): GOST signing through [`pki::Signer`], raw ECDSA.
 //!
 //! Every key is used through [`pki::Signer`].
 #![forbid(unsafe_code)]
 
 pub mod container;
 pub mod pfx;
+pub mod pkcs11;

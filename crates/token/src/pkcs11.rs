@@ -261,7 +261,7 @@ impl Diagnostic for Pkcs11Error {
 /// Which token to use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenSelector {
-    /// The only token present (an error if there are several).
+    /// The only initialised token present (an error if there are several).
     Only,
     /// The token in this slot.
     Slot(u64),
@@ -378,10 +378,11 @@ impl Pkcs11Module {
         Ok(Pkcs11Module { ctx })
     }
 
-    /// The tokens present.
+    /// The initialised tokens present (a blank token, such as the free slot
+    /// SoftHSM always shows, is left out).
     pub fn tokens(&self) -> Result<Vec<TokenSummary>, Pkcs11Error> {
         self.ctx
-            .get_slots_with_token()?
+            .get_slots_with_initialized_token()?
             .into_iter()
             .map(|slot| {
                 let info = self.ctx.get_token_info(slot)?;
@@ -399,7 +400,7 @@ impl Pkcs11Module {
     }
 
     fn slot(&self, token: &TokenSelector) -> Result<Slot, Pkcs11Error> {
-        let slots = self.ctx.get_slots_with_token()?;
+        let slots = self.ctx.get_slots_with_initialized_token()?;
         match token {
             TokenSelector::Only => match slots.as_slice() {
                 [slot] => Ok(*slot),

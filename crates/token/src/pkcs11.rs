@@ -364,7 +364,9 @@ fn vendor_mechanism(mech: MechanismType) -> Mechanism<'static> {
 
 impl Pkcs11Module {
     /// Loads `path` and calls `C_Initialize` (OS locking); a module this
-    /// process already initialised is used as it is.
+    /// process already initialised is used as it is. Load a module once per
+    /// process and clone the handle: dropping the instance that initialised
+    /// the module calls `C_Finalize` for every user of it.
     pub fn load(path: &Path) -> Result<Pkcs11Module, Pkcs11Error> {
         let load_error = |source| Pkcs11Error::Load {
             path: path.to_owned(),

@@ -15,6 +15,7 @@ mod key;
 mod net;
 mod ocsp;
 mod pin;
+mod pkcs11;
 mod req;
 mod sign;
 mod speed;

@@ -49,28 +49,37 @@ Examples / Примеры:
   podpis sign --key key.pem --cert cert.pem --chain ca.pem --in doc.xml --out doc.xml.p7s
   podpis sign --key key.pem --cert cert.pem --in doc.pdf --detached --tsa http://tsa.example.ru/tsp --out doc.p7s
   podpis sign --key key2.pem --cert cert2.pem --in doc.pdf --cosign doc.p7s --out doc.2.p7s
-  podpis sign --token keys.pdp --id 0123456789abcdef --pin-file pin.txt --in doc.pdf --detached --out doc.pdf.p7s"
+  podpis sign --token keys.pdp --id 0123456789abcdef --pin-file pin.txt --in doc.pdf --detached --out doc.pdf.p7s
+  podpis sign --pkcs11 /usr/lib/librtpkcs11ecp.so --key-id 01 --pin-file pin.txt --in doc.pdf --detached --out doc.pdf.p7s
+  podpis sign --pkcs11 libpodpis_pkcs11.so --token-label ivanov --key-label signing --in doc.pdf --out doc.p7s"
 )]
 pub(crate) struct SignArgs {
     /// PKCS#8 private key, PEM or DER / закрытый ключ
     #[arg(
         long,
         value_name = "FILE",
-        required_unless_present = "token",
-        conflicts_with = "token"
+        required_unless_present_any = ["token", "pkcs11"],
+        conflicts_with_all = ["token", "pkcs11"]
     )]
     key: Option<PathBuf>,
     /// A podpis key container instead of --key / контейнер ключей вместо --key
-    #[arg(long, value_name = "FILE", requires = "id")]
+    #[arg(long, value_name = "FILE", requires = "id", conflicts_with = "pkcs11")]
     token: Option<PathBuf>,
+    /// A PKCS#11 token's module instead of --key (Rutoken, JaCarta, libpodpis_pkcs11.so) / модуль PKCS#11 токена
+    #[arg(long, value_name = "MODULE.so")]
+    pkcs11: Option<PathBuf>,
+    #[command(flatten)]
+    token_choice: crate::pkcs11::TokenChoice,
+    #[command(flatten)]
+    key_choice: crate::pkcs11::KeyChoice,
     /// The key's id in the container (`podpis token list`) / идентификатор ключа в контейнере
     #[arg(long, value_name = "ID", requires = "token")]
     id: Option<String>,
-    /// File with the container PIN (else PODPIS_PIN, else asked) / файл с PIN-кодом
-    #[arg(long, value_name = "FILE", requires = "token")]
+    /// File with the container or token PIN (else PODPIS_PIN, else asked) / файл с PIN-кодом
+    #[arg(long, value_name = "FILE")]
     pin_file: Option<PathBuf>,
-    /// The signer's certificate, PEM or DER (with --token: default the stored one) / сертификат подписанта
-    #[arg(long, value_name = "FILE", required_unless_present = "token")]
+    /// The signer's certificate, PEM or DER (with --token or --pkcs11: default the stored one) / сертификат подписанта
+    #[arg(long, value_name = "FILE", required_unless_present_any = ["token", "pkcs11"])]
     cert: Option<PathBuf>,
     /// CA certificates to include (PEM bundle) / сертификаты УЦ для включения в подпись
     #[arg(long, value_name = "FILE")]
@@ -164,13 +173,24 @@ pub(crate) fn run(args: &SignArgs) -> Result<()> {
     write_output(&args.out, &out, Access::Public, args.force)
 }
 
-/// The signer and its certificate: a PKCS#8 key file with --cert, or a key
-/// of a podpis container with --cert or else the certificate stored with it.
+/// The signer and its certificate: a PKCS#8 key file with --cert, a key of
+/// a podpis container or of a PKCS#11 token with --cert or else the
+/// certificate stored with it.
 fn signer_and_certificate(args: &SignArgs) -> Result<(Box<dyn Signer>, Certificate)> {
     let parse = |path: &std::path::Path| {
         pki::cert::parse_certificate(&read_input(path)?)
             .map_err(|e| user_error(&e).context(format!("{}", path.display())))
     };
+    if let Some(module) = &args.pkcs11 {
+        let cert = args.cert.as_deref().map(parse).transpose()?;
+        return crate::pkcs11::signer(
+            module,
+            &args.token_choice,
+            &args.key_choice,
+            args.pin_file.as_deref(),
+            cert,
+        );
+    }
     match (&args.token, &args.key) {
         (Some(path), _) => {
             let id = args.id.as_deref().unwrap_or_default();
@@ -196,6 +216,11 @@ fn signer_and_certificate(args: &SignArgs) -> Result<(Box<dyn Signer>, Certifica
             Ok((Box::new(signer), cert))
         }
         (None, Some(key)) => {
+            if args.pin_file.is_some() {
+                bail!(
+                    "--pin-file нужен только с --token или --pkcs11 / --pin-file goes with --token or --pkcs11"
+                );
+            }
             let Some(cert) = &args.cert else {
                 bail!("--cert обязателен с --key / --cert is required with --key");
             };
@@ -204,7 +229,9 @@ fn signer_and_certificate(args: &SignArgs) -> Result<(Box<dyn Signer>, Certifica
                 parse(cert)?,
             ))
         }
-        (None, None) => bail!("укажите --key или --token / pass --key or --token"),
+        (None, None) => {
+            bail!("укажите --key, --token или --pkcs11 / pass --key, --token or --pkcs11")
+        }
     }
 }
 

@@ -186,16 +186,32 @@ struct GenArgs {
 
 Lists the container's keys: id, label, parameter set, whether exportable, and the stored \
 certificate's subject and notAfter. Needs no PIN. --json prints an array of objects with the keys \
-id, label, param_set, exportable, subject and not_after (RFC 3339 or null).",
+id, label, param_set, exportable, subject and not_after (RFC 3339 or null).
+
+With --pkcs11 MODULE.so lists the tokens of a PKCS#11 module (slot, label, manufacturer, model, \
+serial, PIN state) and their public objects: public keys and certificates with CKA_ID, label, key \
+type and subject. --json prints an array of tokens, each with an `objects` array.",
     after_help = "\
 Examples / Примеры:
   podpis token list --path keys.pdp
-  podpis token list --path keys.pdp --json"
+  podpis token list --path keys.pdp --json
+  podpis token list --pkcs11 /usr/lib/librtpkcs11ecp.so
+  PODPIS_TOKEN_PATH=keys.pdp podpis token list --pkcs11 libpodpis_pkcs11.so --json"
 )]
 struct ListArgs {
     /// Container file / файл контейнера
-    #[arg(long, value_name = "FILE")]
-    path: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "pkcs11",
+        conflicts_with = "pkcs11"
+    )]
+    path: Option<PathBuf>,
+    /// A PKCS#11 module: list its tokens / модуль PKCS#11: список токенов
+    #[arg(long, value_name = "MODULE.so")]
+    pkcs11: Option<PathBuf>,
+    #[command(flatten)]
+    token_choice: crate::pkcs11::TokenChoice,
     /// Print JSON / вывод в JSON
     #[arg(long)]
     json: bool,
@@ -448,8 +464,13 @@ fn generate(args: &GenArgs) -> Result<()> {
 }
 
 fn list(args: &ListArgs) -> Result<()> {
-    let container = Container::open(&args.path).map_err(container_error(&args.path))?;
-    let keys = container.keys().map_err(container_error(&args.path))?;
+    let path = match (&args.pkcs11, &args.path) {
+        (Some(module), _) => return crate::pkcs11::list(module, &args.token_choice, args.json),
+        (None, Some(path)) => path,
+        (None, None) => bail!("укажите --path или --pkcs11 / pass --path or --pkcs11"),
+    };
+    let container = Container::open(path).map_err(container_error(path))?;
+    let keys = container.keys().map_err(container_error(path))?;
     if args.json {
         let array: Vec<serde_json::Value> = keys
             .iter()

@@ -93,6 +93,9 @@ pub enum ContainerError {
     /// No key with this id is in the container.
     #[error("no key {0} in the container")]
     KeyNotFound(String),
+    /// A key with this id is already in the container.
+    #[error("a key {0} is already in the container")]
+    KeyIdExists(String),
     /// The certificate's public key is not the key's.
     #[error("the certificate does not belong to key {0}")]
     CertificateMismatch(String),
@@ -135,6 +138,7 @@ impl Diagnostic for ContainerError {
             ContainerError::VersionUnsupported(_) => "CONTAINER_VERSION_UNSUPPORTED",
             ContainerError::KeyNotExportable(_) => "KEY_NOT_EXPORTABLE",
             ContainerError::KeyNotFound(_) => "KEY_NOT_FOUND",
+            ContainerError::KeyIdExists(_) => "KEY_ID_EXISTS",
             ContainerError::CertificateMismatch(_) => "CERT_KEY_MISMATCH",
             ContainerError::CertificateInvalid => "CERT_INVALID",
             ContainerError::Gost2001Unsupported => "KEY_GOST2001_UNSUPPORTED",
@@ -172,6 +176,9 @@ impl Diagnostic for ContainerError {
             ),
             ContainerError::KeyNotFound(id) => format!(
                 "Ключ {id} не найден в контейнере. Список ключей: `podpis token list`."
+            ),
+            ContainerError::KeyIdExists(id) => format!(
+                "В контейнере уже есть ключ {id}. Выберите другой идентификатор."
             ),
             ContainerError::CertificateMismatch(id) => format!(
                 "Открытый ключ сертификата не совпадает с ключом {id}. Выберите сертификат этого ключа."
@@ -219,6 +226,9 @@ impl Diagnostic for ContainerError {
             }
             ContainerError::KeyNotFound(id) => {
                 format!("No key {id} in the container. List the keys with `podpis token list`.")
+            }
+            ContainerError::KeyIdExists(id) => {
+                format!("A key {id} is already in the container. Pick another id.")
             }
             ContainerError::CertificateMismatch(id) => format!(
                 "The certificate's public key is not key {id}'s. Pick this key's certificate."
@@ -331,6 +341,11 @@ pub struct KeyInfo {
     pub subject: Option<String>,
     /// The stored certificate's notAfter, if any.
     pub not_after: Option<SystemTime>,
+    /// The public key, `LE(x) ‖ LE(y)` as [`VerifyingKey::to_le_bytes`]
+    /// writes it.
+    pub public_key: Vec<u8>,
+    /// The stored certificate (DER), if any.
+    pub certificate: Option<Vec<u8>>,
 }
 
 #[derive(Clone)]
@@ -765,6 +780,8 @@ fn key_info(k: &KeyRecord) -> KeyInfo {
         not_after: cert
             .as_ref()
             .map(|c| c.tbs_certificate().validity().not_after.to_system_time()),
+        public_key: k.public.clone(),
+        certificate: (!k.cert.is_empty()).then(|| k.cert.clone()),
     }
 }
 
@@ -907,6 +924,15 @@ impl Container {
         })
     }
 
+    /// Checks the SO PIN (counted like every PIN check) without changing
+    /// anything else; for a PKCS#11 SO login, which holds the PIN until
+    /// logout and calls [`Container::unblock`] or
+    /// [`Container::change_so_pin`] with it.
+    pub fn verify_so_pin(&self, so_pin: &str) -> Result<(), ContainerError> {
+        let _lock = LockGuard::acquire(&self.path)?;
+        self.check_pin(ROLE_SO, so_pin).map(|_| ())
+    }
+
     /// Changes the user PIN (the old one is checked and counted).
     pub fn change_pin(&self, old_pin: &str, new_pin: &str) -> Result<(), ContainerError> {
         let _lock = LockGuard::acquire(&self.path)?;
@@ -960,6 +986,7 @@ impl Session {
     fn add_key(
         &self,
         key: &SigningKey,
+        id: Option<&str>,
         label: &str,
         exportable: bool,
         cert_der: Option<&[u8]>,
@@ -973,8 +1000,15 @@ impl Session {
             }
         }
         self.modify(|body| {
+            let id = match id {
+                Some(id) if body.keys.iter().any(|k| k.id == id) => {
+                    return Err(ContainerError::KeyIdExists(id.to_owned()));
+                }
+                Some(id) => id.to_owned(),
+                None => new_key_id()?,
+            };
             let mut rec = KeyRecord {
-                id: new_key_id()?,
+                id,
                 label: label.to_owned(),
                 param_set: key.param_set(),
                 exportable,
@@ -998,7 +1032,27 @@ impl Session {
         exportable: bool,
     ) -> Result<String, ContainerError> {
         let key = SigningKey::generate(param_set)?;
-        self.add_key(&key, label, exportable, None)
+        self.add_key(&key, None, label, exportable, None)
+    }
+
+    /// Generates a key under a chosen id (1 to 64 octets written as
+    /// lowercase hex, as a PKCS#11 `CKA_ID` maps to it); fails with
+    /// [`ContainerError::KeyIdExists`] if the id is taken.
+    pub fn generate_key_with_id(
+        &self,
+        param_set: ParamSet,
+        id: &str,
+        label: &str,
+        exportable: bool,
+    ) -> Result<(), ContainerError> {
+        let hex = id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if !hex || id.is_empty() || id.len() > 128 || !id.len().is_multiple_of(2) {
+            return Err(ContainerError::InvalidParams(
+                "a key id is 1 to 64 octets in lowercase hex",
+            ));
+        }
+        let key = SigningKey::generate(param_set)?;
+        self.add_key(&key, Some(id), label, exportable, None).map(|_| ())
     }
 
     /// Imports a key; returns its id.
@@ -1008,7 +1062,7 @@ impl Session {
         label: &str,
         exportable: bool,
     ) -> Result<String, ContainerError> {
-        self.add_key(key, label, exportable, None)
+        self.add_key(key, None, label, exportable, None)
     }
 
     /// Imports a key together with its certificate (DER) in one write, so
@@ -1021,7 +1075,7 @@ impl Session {
         label: &str,
         exportable: bool,
     ) -> Result<String, ContainerError> {
-        self.add_key(key, label, exportable, Some(cert_der))
+        self.add_key(key, None, label, exportable, Some(cert_der))
     }
 
     /// Stores (or replaces) the certificate of key `id`; its public key must

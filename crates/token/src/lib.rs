@@ -11,6 +11,8 @@
 //!   engine reads;
 //! * [`cryptopro`]: CryptoPro CSP's key-container folders (header.key,
 //!   masks.key, primary.key, name.key) and PFX key bags.
+//! * [`pkcs11`]: keys on PKCS#11 tokens (any vendor's module, podpis's own
+//!   among them): GOST signing through [`pki::Signer`], raw ECDSA.
 //!
 //! Every key is used through [`pki::Signer`].
 #![forbid(unsafe_code)]
@@ -19,3 +21,4 @@ pub mod container;
 pub mod cryptopro;
 mod gost89;
 pub mod pfx;
+pub mod pkcs11;

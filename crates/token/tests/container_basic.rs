@@ -137,6 +137,8 @@ fn certificate_stored_and_listed() {
     let info = &c.keys().unwrap()[0];
     assert_eq!(info.subject.as_deref(), Some("CN=Иванов Иван"));
     assert_eq!(info.not_after, Some(na));
+    assert_eq!(info.certificate.as_deref(), Some(&cert[..]));
+    assert_eq!(info.public_key, signer.verifying_key().to_le_bytes());
 
     // A certificate of another key is refused.
     let other = KeySigner::new(SigningKey::generate(ParamSet::Tc26A256).unwrap());
@@ -231,4 +233,38 @@ fn container_file_is_private_after_every_write() {
     assert_eq!(mode(), 0o600);
     assert!(c.login("wrong").is_err());
     assert_eq!(mode(), 0o600);
+}
+
+#[test]
+fn generate_key_with_a_chosen_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = new_container(&dir);
+    let s = c.login(PIN).unwrap();
+    s.generate_key_with_id(ParamSet::Tc26B512, "01a2", "chosen", false)
+        .unwrap();
+    let info = &c.keys().unwrap()[0];
+    assert_eq!((info.id.as_str(), info.label.as_str()), ("01a2", "chosen"));
+    assert_eq!(info.param_set, ParamSet::Tc26B512);
+    assert!(!info.exportable && info.certificate.is_none());
+    assert_eq!(
+        info.public_key,
+        s.signer("01a2").unwrap().verifying_key().to_le_bytes()
+    );
+    // Taken, malformed (odd length, upper case, not hex, empty, > 64 octets).
+    let e = s
+        .generate_key_with_id(ParamSet::Tc26A256, "01a2", "again", true)
+        .unwrap_err();
+    assert!(matches!(&e, ContainerError::KeyIdExists(id) if id == "01a2"));
+    assert_eq!(e.code(), "KEY_ID_EXISTS");
+    let long = "ab".repeat(65);
+    for bad in ["1", "0A", "zz", "", long.as_str()] {
+        assert_eq!(
+            s.generate_key_with_id(ParamSet::Tc26A256, bad, "x", true)
+                .unwrap_err()
+                .code(),
+            "CONTAINER_PARAMS_INVALID",
+            "{bad:?}"
+        );
+    }
+    assert_eq!(c.keys().unwrap().len(), 1);
 }

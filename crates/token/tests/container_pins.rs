@@ -103,6 +103,25 @@ fn so_pin_locks_after_ten() {
 }
 
 #[test]
+fn verify_so_pin_is_counted_and_resets_on_success() {
+    let (_dir, c) = setup(3);
+    let e = c.verify_so_pin("bad").unwrap_err();
+    assert!(matches!(
+        e,
+        ContainerError::SoPinIncorrect { tries_left: 9 }
+    ));
+    assert_eq!(c.so_tries_left().unwrap(), 9);
+    c.verify_so_pin(SO).unwrap();
+    assert_eq!(c.so_tries_left().unwrap(), 10);
+    for _ in 0..10 {
+        let _ = c.verify_so_pin("bad");
+    }
+    assert_eq!(c.verify_so_pin(SO).unwrap_err().code(), "SO_PIN_LOCKED");
+    // Nothing else changed: the user PIN still works.
+    c.login(PIN).unwrap();
+}
+
+#[test]
 fn change_pin_and_so_pin() {
     let (_dir, c) = setup(3);
     assert_eq!(

@@ -30,6 +30,13 @@ pub trait Signer: Send + Sync {
     /// Signs a digest computed with [`Signer::digest_algorithm`].
     fn sign_digest(&self, digest: &[u8]) -> Result<Signature, SignerError>;
 
+    /// The key's certificate (DER) when its holder keeps one — a container
+    /// entry or a token object stored with the key; `None` for a bare key.
+    /// Callers that are given a certificate explicitly use that one.
+    fn certificate_der(&self) -> Option<&[u8]> {
+        None
+    }
+
     /// The parameter set of the key.
     fn param_set(&self) -> ParamSet {
         self.verifying_key().param_set()

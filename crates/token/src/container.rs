@@ -1125,10 +1125,12 @@ impl Session {
     pub fn signer(&self, id: &str) -> Result<ContainerSigner, ContainerError> {
         let (key, _) = self.load_key(id)?;
         let public = key.verifying_key();
+        let certificate = self.certificate(id)?;
         Ok(ContainerSigner {
             id: id.to_owned(),
             key,
             public,
+            certificate,
         })
     }
 }
@@ -1165,6 +1167,7 @@ pub struct ContainerSigner {
     id: String,
     key: SigningKey,
     public: VerifyingKey,
+    certificate: Option<Vec<u8>>,
 }
 
 impl ContainerSigner {
@@ -1186,6 +1189,10 @@ impl fmt::Debug for ContainerSigner {
 impl Signer for ContainerSigner {
     fn verifying_key(&self) -> &VerifyingKey {
         &self.public
+    }
+
+    fn certificate_der(&self) -> Option<&[u8]> {
+        self.certificate.as_deref()
     }
 
     fn sign_digest(&self, digest: &[u8]) -> Result<Signature, SignerError> {

@@ -750,6 +750,10 @@ impl Signer for Pkcs11Signer {
         &self.public
     }
 
+    fn certificate_der(&self) -> Option<&[u8]> {
+        self.certificate()
+    }
+
     /// Signs a digest with the raw mechanism (512-bit keys only; see the
     /// module documentation).
     fn sign_digest(&self, digest: &[u8]) -> Result<Signature, SignerError> {

@@ -124,6 +124,7 @@ fn certificate_stored_and_listed() {
     let s = c.login(PIN).unwrap();
     let id = s.generate_key(ParamSet::Tc26A256, "k", false).unwrap();
     let signer = s.signer(&id).unwrap();
+    assert!(signer.certificate_der().is_none());
     let nb = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     let na = nb + Duration::from_secs(365 * 86400);
     let name = pki::name::parse_name("CN=Иванов Иван").unwrap();
@@ -134,6 +135,8 @@ fn certificate_stored_and_listed() {
         .unwrap();
     s.store_certificate(&id, &cert).unwrap();
     assert_eq!(s.certificate(&id).unwrap().as_deref(), Some(&cert[..]));
+    // The signer carries the certificate stored with its key.
+    assert_eq!(s.signer(&id).unwrap().certificate_der(), Some(&cert[..]));
     let info = &c.keys().unwrap()[0];
     assert_eq!(info.subject.as_deref(), Some("CN=Иванов Иван"));
     assert_eq!(info.not_after, Some(na));

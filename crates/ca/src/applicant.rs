@@ -167,8 +167,8 @@ fn date(value: &str, now: SystemTime) -> Result<SystemTime, CaError> {
         return Err(bad());
     }
     let num = |s: &str| s.parse::<u16>().map_err(|_| bad());
-    let dt = der::DateTime::new(num(y)?, num(m)? as u8, num(d)? as u8, 0, 0, 0)
-        .map_err(|_| bad())?;
+    let dt =
+        der::DateTime::new(num(y)?, num(m)? as u8, num(d)? as u8, 0, 0, 0).map_err(|_| bad())?;
     let t = dt.to_system_time();
     if t > now || num(y)? < 1997 {
         return Err(bad());
@@ -229,7 +229,11 @@ impl Applicant {
         }
 
         let surname = text("surname", given(&form.surname).unwrap_or_default(), 128)?;
-        let given_name = text("given_name", given(&form.given_name).unwrap_or_default(), 128)?;
+        let given_name = text(
+            "given_name",
+            given(&form.given_name).unwrap_or_default(),
+            128,
+        )?;
         let snils = given(&form.snils)
             .map(|s| id("snils", Snils::parse(s)))
             .transpose()?;
@@ -410,7 +414,10 @@ mod tests {
         ip.kind = "sole_proprietor".into();
         ip.ogrnip = Some("304500116000157".into());
         let ip = Applicant::check(&ip, now()).unwrap();
-        assert_eq!(ip.identity_key(), "ogrnip:304500116000157/snils:11223344595");
+        assert_eq!(
+            ip.identity_key(),
+            "ogrnip:304500116000157/snils:11223344595"
+        );
 
         let o = Applicant::check(&organisation(), now()).unwrap();
         assert_eq!(o.kind, SubjectKind::LegalEntity);

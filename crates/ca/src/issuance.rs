@@ -38,12 +38,9 @@ pub fn add_months(t: SystemTime, months: u32) -> SystemTime {
         return t;
     };
     let month = (total % 12) as u8 + 1;
-    let sub_second = t
-        .duration_since(dt.to_system_time())
-        .unwrap_or_default();
+    let sub_second = t.duration_since(dt.to_system_time()).unwrap_or_default();
     for day in (1..=dt.day()).rev() {
-        if let Ok(out) =
-            der::DateTime::new(year, month, day, dt.hour(), dt.minutes(), dt.seconds())
+        if let Ok(out) = der::DateTime::new(year, month, day, dt.hour(), dt.minutes(), dt.seconds())
         {
             return out.to_system_time() + sub_second;
         }
@@ -74,16 +71,13 @@ impl Ca {
         let now = self.now();
         let applicant = Applicant::check(&form, now)?;
         let csr = check_csr(request.csr_der.as_deref().unwrap_or_default())?;
-        let identification = self
-            .store
-            .identifications(id)
-            .await?
-            .pop()
-            .ok_or_else(|| CaError::RequestWrongState {
+        let identification = self.store.identifications(id).await?.pop().ok_or_else(|| {
+            CaError::RequestWrongState {
                 id,
                 actual: "approved without identification".into(),
                 expected: RequestState::Identified.to_string(),
-            })?;
+            }
+        })?;
 
         let issuer_not_after = self
             .issuing
@@ -131,7 +125,10 @@ impl Ca {
         }));
         for _ in 0..SERIAL_ATTEMPTS {
             let serial = (self.serials)()?;
-            let cert = builder.clone().serial(serial.as_bytes()).build(signer.as_ref())?;
+            let cert = builder
+                .clone()
+                .serial(serial.as_bytes())
+                .build(signer.as_ref())?;
             let report = check_qualified(&cert, Some(applicant.kind));
             if !report.is_qualified() {
                 return Err(CaError::ProfileViolation(report.codes()));
@@ -181,6 +178,9 @@ mod tests {
         assert_eq!(add_months(at(2026, 11, 30), 0), at(2026, 11, 30));
         assert_eq!(add_months(at(2026, 3, 1), 12 * 15), at(2041, 3, 1));
         let t = at(2026, 5, 5) + Duration::from_millis(250);
-        assert_eq!(add_months(t, 1), at(2026, 6, 5) + Duration::from_millis(250));
+        assert_eq!(
+            add_months(t, 1),
+            at(2026, 6, 5) + Duration::from_millis(250)
+        );
     }
 }

@@ -87,10 +87,7 @@ impl FixedClock {
 
 impl Clock for FixedClock {
     fn now(&self) -> SystemTime {
-        self.0
-            .lock()
-            .map(|t| *t)
-            .unwrap_or(SystemTime::UNIX_EPOCH)
+        self.0.lock().map(|t| *t).unwrap_or(SystemTime::UNIX_EPOCH)
     }
 }
 

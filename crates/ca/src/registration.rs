@@ -101,10 +101,10 @@ impl Ca {
     ) -> Result<RequestRecord, CaError> {
         let actor = actor_name(actor)?;
         let audit = self.audit(actor);
-        let applicant_json = serde_json::to_string(form)
-            .map_err(|e| CaError::StoredDataInvalid(e.to_string()))?;
-        let checked = Applicant::check(form, audit.at)
-            .and_then(|applicant| Ok((applicant, check_csr(csr)?)));
+        let applicant_json =
+            serde_json::to_string(form).map_err(|e| CaError::StoredDataInvalid(e.to_string()))?;
+        let checked =
+            Applicant::check(form, audit.at).and_then(|applicant| Ok((applicant, check_csr(csr)?)));
         let (applicant, checked) = match checked {
             Ok(c) => c,
             Err(cause) => {
@@ -128,9 +128,9 @@ impl Ca {
         };
         match self.store.submit_request(&new, &audit).await {
             Ok(r) => Ok(r),
-            Err(StoreError::DuplicateKey { existing }) => {
-                Err(self.refuse(&new, CaError::Duplicate { existing }, &audit).await)
-            }
+            Err(StoreError::DuplicateKey { existing }) => Err(self
+                .refuse(&new, CaError::Duplicate { existing }, &audit)
+                .await),
             Err(e) => Err(e.into()),
         }
     }

@@ -76,10 +76,16 @@ impl Ca {
             operator: holder.clone(),
             at: now,
         };
-        let record = match self.store.submit_renewal(&new, &identification, &audit).await {
+        let record = match self
+            .store
+            .submit_renewal(&new, &identification, &audit)
+            .await
+        {
             Ok(r) => r,
             Err(StoreError::DuplicateKey { existing }) => {
-                return Err(self.refuse(&new, CaError::Duplicate { existing }, &audit).await);
+                return Err(self
+                    .refuse(&new, CaError::Duplicate { existing }, &audit)
+                    .await);
             }
             Err(e) => return Err(e.into()),
         };

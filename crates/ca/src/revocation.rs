@@ -169,11 +169,18 @@ impl Ca {
         operator: &str,
     ) -> Result<CertificateRecord, CaError> {
         let name = actor_name(operator)?.to_owned();
-        if matches!(reason, CrlReason::CertificateHold | CrlReason::RemoveFromCRL) {
+        if matches!(
+            reason,
+            CrlReason::CertificateHold | CrlReason::RemoveFromCRL
+        ) {
             return Err(CaError::ReasonNotAllowed(reason_name(reason)));
         }
-        self.change(serial, StatusChange::Revoke(reason), &Requester::Operator { name })
-            .await
+        self.change(
+            serial,
+            StatusChange::Revoke(reason),
+            &Requester::Operator { name },
+        )
+        .await
     }
 
     /// Suspends `serial` (certificateHold) on `operator`'s decision.
@@ -214,8 +221,14 @@ impl Ca {
                 doc.kind
             )));
         }
-        if doc.comment.as_ref().is_some_and(|c| c.chars().count() > 1000) {
-            return Err(CaError::RevocationRequestMalformed("comment too long".into()));
+        if doc
+            .comment
+            .as_ref()
+            .is_some_and(|c| c.chars().count() > 1000)
+        {
+            return Err(CaError::RevocationRequestMalformed(
+                "comment too long".into(),
+            ));
         }
         let serial = parse_serial(&doc.serial)?;
         let reason = parse_reason(&doc.reason)?;
@@ -278,12 +291,9 @@ impl Ca {
         let same_holder = same_key || {
             let identity = |id: Option<i64>| async move {
                 match id {
-                    Some(id) => Ok::<_, CaError>(
-                        self.store
-                            .request(id)
-                            .await?
-                            .and_then(|r| r.identity_key),
-                    ),
+                    Some(id) => {
+                        Ok::<_, CaError>(self.store.request(id).await?.and_then(|r| r.identity_key))
+                    }
                     None => Ok(None),
                 }
             };

@@ -79,7 +79,10 @@ async fn init_makes_a_root_and_an_issuing_ca_of_either_size() {
         let err = reopened.with_signer(other).unwrap_err();
         assert_eq!(err.code(), "CA_SIGNER_MISMATCH");
         let unsigned = Ca::open(store.clone(), fx.clock.clone()).await.unwrap();
-        assert_eq!(unsigned.crl().await.unwrap_err().code(), "CA_SIGNER_REQUIRED");
+        assert_eq!(
+            unsigned.crl().await.unwrap_err().code(),
+            "CA_SIGNER_REQUIRED"
+        );
     }
 }
 
@@ -106,10 +109,18 @@ async fn every_kind_gets_a_qualified_certificate() {
             let record = issue(&fx, &form, &k).await;
             let cert = certificate(&record);
             let report = check_qualified(&cert, Some(kind));
-            assert!(report.is_qualified(), "{}: {kind:?}: {:?}", fx.db.name(), report.codes());
+            assert!(
+                report.is_qualified(),
+                "{}: {kind:?}: {:?}",
+                fx.db.name(),
+                report.codes()
+            );
             assert!(report.violations.is_empty(), "{:?}", report.codes());
             pki::cert::verify_issued_by(&cert, &fx.ca.issuing().cert).unwrap();
-            assert_eq!(pki::cert::public_key(&cert).unwrap(), *pki::Signer::verifying_key(k.as_ref()));
+            assert_eq!(
+                pki::cert::public_key(&cert).unwrap(),
+                *pki::Signer::verifying_key(k.as_ref())
+            );
 
             // Serial: 16 octets, the top bit clear, unique by the database.
             let serial = cert.tbs_certificate().serial_number().as_bytes();
@@ -117,11 +128,17 @@ async fn every_kind_gets_a_qualified_certificate() {
             assert_eq!(Serial::from_bytes(serial).unwrap(), record.serial);
 
             // Validity and key usage: 15 months from now.
-            let nb = cert.tbs_certificate().validity().not_before.to_system_time();
+            let nb = cert
+                .tbs_certificate()
+                .validity()
+                .not_before
+                .to_system_time();
             let na = cert.tbs_certificate().validity().not_after.to_system_time();
             assert_eq!(nb, start());
             assert_eq!(na, ca::issuance::add_months(start(), 15));
-            let pkup = extension_value::<PrivateKeyUsagePeriod>(&cert).unwrap().unwrap();
+            let pkup = extension_value::<PrivateKeyUsagePeriod>(&cert)
+                .unwrap()
+                .unwrap();
             assert_eq!(pkup.not_after.unwrap().to_system_time(), na);
             assert_eq!(record.key_usage_end, Some(na));
             let days = na.duration_since(nb).unwrap().as_secs() / 86_400;
@@ -133,10 +150,22 @@ async fn every_kind_gets_a_qualified_certificate() {
                 IdentificationKind::decode_extension(ext).unwrap(),
                 IdentificationKind::Personal
             );
-            assert_eq!(pki::cert::crl_urls(&cert), vec!["http://ca.example.ru/issuing.crl"]);
-            assert_eq!(pki::cert::ocsp_urls(&cert), vec!["http://ca.example.ru/ocsp"]);
+            assert_eq!(
+                pki::cert::crl_urls(&cert),
+                vec!["http://ca.example.ru/issuing.crl"]
+            );
+            assert_eq!(
+                pki::cert::ocsp_urls(&cert),
+                vec!["http://ca.example.ru/ocsp"]
+            );
 
-            let request = fx.ca.store().request(record.request_id.unwrap()).await.unwrap().unwrap();
+            let request = fx
+                .ca
+                .store()
+                .request(record.request_id.unwrap())
+                .await
+                .unwrap()
+                .unwrap();
             assert_eq!(request.state, RequestState::Issued);
         }
     }
@@ -147,7 +176,11 @@ async fn the_identification_method_becomes_identification_kind() {
     for db in TestDb::both().await {
         let fx = fixture(db).await;
         let k = key(ParamSet::Tc26A256);
-        let r = fx.ca.submit(&person(), &csr(&k), "applicant").await.unwrap();
+        let r = fx
+            .ca
+            .submit(&person(), &csr(&k), "applicant")
+            .await
+            .unwrap();
         let mut how = in_person();
         how.method = IdentificationKind::RemotePassport;
         how.document_type = "заграничный биометрический паспорт".into();
@@ -196,14 +229,22 @@ async fn each_bad_submission_has_its_code_and_is_recorded() {
 
         let cases: Vec<(&str, _, Vec<u8>)> = vec![
             ("CA_CSR_MALFORMED", person(), b"not a request".to_vec()),
-            ("CA_CSR_MALFORMED", person(), good[..good.len() / 2].to_vec()),
+            (
+                "CA_CSR_MALFORMED",
+                person(),
+                good[..good.len() / 2].to_vec(),
+            ),
             ("CA_CSR_BAD_SIGNATURE", person(), bad_signature),
             ("CA_CSR_UNKNOWN_PARAMSET", person(), unknown_paramset),
             ("SNILS_INVALID_CHECKSUM", wrong_digit, good.clone()),
-            ("CA_APPLICANT_FIELD_MISSING", ca::applicant::ApplicantForm {
-                passport_number: None,
-                ..person()
-            }, good.clone()),
+            (
+                "CA_APPLICANT_FIELD_MISSING",
+                ca::applicant::ApplicantForm {
+                    passport_number: None,
+                    ..person()
+                },
+                good.clone(),
+            ),
         ];
         for (code, form, csr) in &cases {
             let err = fx.ca.submit(form, csr, "applicant").await.unwrap_err();
@@ -222,16 +263,29 @@ async fn each_bad_submission_has_its_code_and_is_recorded() {
         // A PEM request is as good as DER; the same key twice is a duplicate.
         let pem = der::pem::encode_string("CERTIFICATE REQUEST", der::pem::LineEnding::LF, &good)
             .unwrap();
-        let first = fx.ca.submit(&person(), pem.as_bytes(), "applicant").await.unwrap();
+        let first = fx
+            .ca
+            .submit(&person(), pem.as_bytes(), "applicant")
+            .await
+            .unwrap();
         assert_eq!(first.csr_der.as_deref(), Some(good.as_slice()));
-        let err = fx.ca.submit(&organisation(), &good, "applicant").await.unwrap_err();
+        let err = fx
+            .ca
+            .submit(&organisation(), &good, "applicant")
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), "CA_REQUEST_DUPLICATE");
         assert!(matches!(
             err.cause(),
             CaError::Duplicate { existing: Some(id) } if *id == first.id
         ));
 
-        let refused = fx.ca.store().requests(Some(RequestState::Rejected)).await.unwrap();
+        let refused = fx
+            .ca
+            .store()
+            .requests(Some(RequestState::Rejected))
+            .await
+            .unwrap();
         assert_eq!(refused.len(), cases.len() + 1, "{}", fx.db.name());
         let journal = fx
             .ca
@@ -242,7 +296,10 @@ async fn each_bad_submission_has_its_code_and_is_recorded() {
             })
             .await
             .unwrap();
-        let refusals = journal.iter().filter(|e| e.action == "request.refused").count();
+        let refusals = journal
+            .iter()
+            .filter(|e| e.action == "request.refused")
+            .count();
         assert_eq!(refusals, cases.len() + 1);
     }
 }
@@ -252,7 +309,11 @@ async fn decisions_follow_the_workflow() {
     for db in TestDb::both().await {
         let fx = fixture(db).await;
         let k = key(ParamSet::Tc26A256);
-        let r = fx.ca.submit(&person(), &csr(&k), "applicant").await.unwrap();
+        let r = fx
+            .ca
+            .submit(&person(), &csr(&k), "applicant")
+            .await
+            .unwrap();
         let err = fx.ca.approve(r.id, "op").await.unwrap_err();
         assert_eq!(err.code(), "CA_REQUEST_WRONG_STATE", "{}", fx.db.name());
         let err = fx.ca.issue(r.id, "op").await.unwrap_err();
@@ -281,7 +342,10 @@ async fn decisions_follow_the_workflow() {
         let err = fx.ca.approve(r.id, "op").await.unwrap_err();
         assert_eq!(err.code(), "CA_REQUEST_WRONG_STATE");
         // The key is free again for a new request.
-        fx.ca.submit(&person(), &csr(&k), "applicant").await.unwrap();
+        fx.ca
+            .submit(&person(), &csr(&k), "applicant")
+            .await
+            .unwrap();
     }
 }
 
@@ -303,19 +367,28 @@ async fn a_taken_serial_is_drawn_again() {
             }
         }));
         let k = key(ParamSet::Tc26A256);
-        let r = ca.submit(&other_person(), &csr(&k), "applicant").await.unwrap();
+        let r = ca
+            .submit(&other_person(), &csr(&k), "applicant")
+            .await
+            .unwrap();
         ca.identify(r.id, &in_person(), "op").await.unwrap();
         ca.approve(r.id, "op").await.unwrap();
         let second = ca.issue(r.id, "op").await.unwrap();
         assert_ne!(second.serial, first.serial, "{}", db.name());
         assert_eq!(draws.load(Ordering::SeqCst), 3);
         let cert = certificate(&second);
-        assert_eq!(cert.tbs_certificate().serial_number().as_bytes(), second.serial.as_bytes());
+        assert_eq!(
+            cert.tbs_certificate().serial_number().as_bytes(),
+            second.serial.as_bytes()
+        );
 
         // A source that only repeats gives up instead of looping.
         let stuck = first.serial.clone();
         let ca = ca.with_serial_source(Arc::new(move || Ok(stuck.clone())));
-        let r = ca.submit(&organisation(), &csr(&key(ParamSet::Tc26A256)), "a").await.unwrap();
+        let r = ca
+            .submit(&organisation(), &csr(&key(ParamSet::Tc26A256)), "a")
+            .await
+            .unwrap();
         ca.identify(r.id, &in_person(), "op").await.unwrap();
         ca.approve(r.id, "op").await.unwrap();
         let err = ca.issue(r.id, "op").await.unwrap_err();
@@ -333,7 +406,11 @@ async fn issuance_is_all_or_nothing_and_concurrent_issuance_is_safe() {
     for db in TestDb::both().await {
         let fx = fixture(db).await;
         let k = key(ParamSet::Tc26A256);
-        let r = fx.ca.submit(&person(), &csr(&k), "applicant").await.unwrap();
+        let r = fx
+            .ca
+            .submit(&person(), &csr(&k), "applicant")
+            .await
+            .unwrap();
         fx.ca.identify(r.id, &in_person(), "op").await.unwrap();
         fx.ca.approve(r.id, "op").await.unwrap();
         for point in [FailPoint::BeforeJournal, FailPoint::BeforeCommit] {
@@ -341,7 +418,14 @@ async fn issuance_is_all_or_nothing_and_concurrent_issuance_is_safe() {
             let err = fx.ca.issue(r.id, "op").await.unwrap_err();
             fx.ca.store().set_failpoint(None);
             assert_eq!(err.code(), "STORE_FAILPOINT", "{}", fx.db.name());
-            assert!(fx.ca.store().certificate_for_request(r.id).await.unwrap().is_none());
+            assert!(
+                fx.ca
+                    .store()
+                    .certificate_for_request(r.id)
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
             assert_eq!(
                 fx.ca.store().request(r.id).await.unwrap().unwrap().state,
                 RequestState::Approved
@@ -355,7 +439,10 @@ async fn issuance_is_all_or_nothing_and_concurrent_issuance_is_safe() {
         for i in 0..12 {
             let mut form = person();
             form.passport_number = Some(format!("{:06}", 100_000 + i));
-            let r = ca.submit(&form, &csr(&key(ParamSet::Tc26A256)), "a").await.unwrap();
+            let r = ca
+                .submit(&form, &csr(&key(ParamSet::Tc26A256)), "a")
+                .await
+                .unwrap();
             ca.identify(r.id, &in_person(), "op").await.unwrap();
             ca.approve(r.id, "op").await.unwrap();
             ids.push(r.id);
@@ -389,7 +476,14 @@ async fn the_issued_certificate_is_clamped_to_the_issuing_ca() {
         let late = ca::issuance::add_months(start(), 12 * 10 - 2);
         fx.clock.set(late);
         let cert = certificate(&issue(&fx, &person(), &key(ParamSet::Tc26A256)).await);
-        let issuer_end = fx.ca.issuing().cert.tbs_certificate().validity().not_after.to_system_time();
+        let issuer_end = fx
+            .ca
+            .issuing()
+            .cert
+            .tbs_certificate()
+            .validity()
+            .not_after
+            .to_system_time();
         let na = cert.tbs_certificate().validity().not_after.to_system_time();
         assert_eq!(na, issuer_end, "{}", fx.db.name());
         assert!(na < late + Duration::from_secs(86_400 * 70));

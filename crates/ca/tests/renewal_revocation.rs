@@ -69,7 +69,13 @@ async fn the_holder_renews_with_the_current_key() {
         assert_eq!(ident[0].operator, format!("holder:{}", old.serial));
         // The old certificate stays good until revoked.
         assert_eq!(
-            fx.ca.store().status(&old.serial).await.unwrap().unwrap().status,
+            fx.ca
+                .store()
+                .status(&old.serial)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
             CertStatus::Good
         );
 
@@ -120,7 +126,11 @@ async fn renewal_needs_a_usable_certificate_of_this_ca() {
         let stranger = issue(&other_fx, &person(), &stranger_key).await;
         let err = fx
             .ca
-            .renew(&signed(&csr(&key(ParamSet::Tc26A256)), &stranger_key, &stranger))
+            .renew(&signed(
+                &csr(&key(ParamSet::Tc26A256)),
+                &stranger_key,
+                &stranger,
+            ))
             .await
             .unwrap_err();
         assert_eq!(err.code(), "CA_RENEWAL_NOT_ENTITLED", "{}", fx.db.name());
@@ -139,7 +149,11 @@ async fn renewal_needs_a_usable_certificate_of_this_ca() {
         forged_record.der = der::Encode::to_der(&forged).unwrap();
         let err = fx
             .ca
-            .renew(&signed(&csr(&key(ParamSet::Tc26A256)), &stranger_key, &forged_record))
+            .renew(&signed(
+                &csr(&key(ParamSet::Tc26A256)),
+                &stranger_key,
+                &forged_record,
+            ))
             .await
             .unwrap_err();
         assert_eq!(err.code(), "CA_RENEWAL_NOT_ENTITLED");
@@ -218,7 +232,10 @@ async fn operators_revoke_suspend_and_release() {
             ca::revocation::parse_reason("KEYCOMPROMISE").unwrap(),
             CrlReason::KeyCompromise
         );
-        assert_eq!(ca::revocation::parse_reason("4").unwrap(), CrlReason::Superseded);
+        assert_eq!(
+            ca::revocation::parse_reason("4").unwrap(),
+            CrlReason::Superseded
+        );
         assert_eq!(
             ca::revocation::parse_reason("stolen").unwrap_err().code(),
             "CA_REASON_UNKNOWN"
@@ -265,7 +282,13 @@ async fn holders_and_key_holders_revoke_under_the_rules() {
             .unwrap_err();
         assert_eq!(err.code(), "CA_REVOCATION_NOT_ENTITLED", "{}", fx.db.name());
         assert_eq!(
-            fx.ca.store().status(&theirs.serial).await.unwrap().unwrap().status,
+            fx.ca
+                .store()
+                .status(&theirs.serial)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
             CertStatus::Good
         );
         let denied = denials(&fx).await;
@@ -363,7 +386,13 @@ async fn holders_and_key_holders_revoke_under_the_rules() {
                 .into_bytes(),
                 "CA_REASON_UNKNOWN",
             ),
-            (request(&store::Serial::parse_hex("77").unwrap(), CrlReason::KeyCompromise), "CA_CERT_UNKNOWN"),
+            (
+                request(
+                    &store::Serial::parse_hex("77").unwrap(),
+                    CrlReason::KeyCompromise,
+                ),
+                "CA_CERT_UNKNOWN",
+            ),
         ] {
             let err = fx
                 .ca
@@ -421,8 +450,14 @@ async fn the_crl_lists_revoked_and_suspended_certificates() {
                 .find(|e| e.serial.as_bytes() == s.as_bytes())
                 .cloned()
         };
-        assert_eq!(entry(&revoked.serial).unwrap().reason, Some(CrlReason::KeyCompromise));
-        assert_eq!(entry(&held.serial).unwrap().reason, Some(CrlReason::CertificateHold));
+        assert_eq!(
+            entry(&revoked.serial).unwrap().reason,
+            Some(CrlReason::KeyCompromise)
+        );
+        assert_eq!(
+            entry(&held.serial).unwrap().reason,
+            Some(CrlReason::CertificateHold)
+        );
         assert!(entry(&good.serial).is_none());
         assert!(entry(&released.serial).is_none());
         assert_eq!(

@@ -79,10 +79,7 @@ pub(crate) async fn record(
 }
 
 /// Commits `tx`, honouring [`FailPoint::BeforeCommit`].
-pub(crate) async fn commit(
-    store: &Store,
-    tx: Transaction<'static, Any>,
-) -> Result<(), StoreError> {
+pub(crate) async fn commit(store: &Store, tx: Transaction<'static, Any>) -> Result<(), StoreError> {
     store.failpoint(FailPoint::BeforeCommit)?;
     tx.commit().await?;
     Ok(())

@@ -226,10 +226,7 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(
-            redact("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(
             Store::sqlite_url(Path::new("/a b/c?d#e%f.db")),

@@ -540,7 +540,10 @@ mod tests {
         // A high first octet gets its sign byte, however it was written.
         assert_eq!(Serial::parse_hex("C1").unwrap().as_bytes(), &[0, 0xc1]);
         assert_eq!(Serial::parse_hex("00c1").unwrap().as_bytes(), &[0, 0xc1]);
-        assert_eq!(Serial::parse_hex("0xabc").unwrap().as_bytes(), &[0x0a, 0xbc]);
+        assert_eq!(
+            Serial::parse_hex("0xabc").unwrap().as_bytes(),
+            &[0x0a, 0xbc]
+        );
         for bad in ["", "00", "xyz", "12g4", &"11".repeat(21)] {
             assert!(Serial::parse_hex(bad).is_none(), "{bad}");
         }

@@ -125,7 +125,8 @@ impl Drop for TestDb {
                 .build()
                 .unwrap();
             rt.block_on(async {
-                if let Ok(mut admin) = PgConnection::connect(&format!("{}/postgres", server())).await
+                if let Ok(mut admin) =
+                    PgConnection::connect(&format!("{}/postgres", server())).await
                 {
                     let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                         .execute(&mut admin)

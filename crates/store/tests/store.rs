@@ -42,7 +42,11 @@ async fn make_ca(store: &Store) -> i64 {
         settings: "{}".into(),
     };
     let (_, issuing) = store
-        .create_authority(&new(CaRole::Root), &new(CaRole::Issuing), &audit("ceremony"))
+        .create_authority(
+            &new(CaRole::Root),
+            &new(CaRole::Issuing),
+            &audit("ceremony"),
+        )
         .await
         .unwrap();
     issuing.id
@@ -108,7 +112,12 @@ async fn count(pool: &sqlx::AnyPool, table: &str) -> i64 {
 async fn migrations_create_the_schema_and_reopening_changes_nothing() {
     for db in TestDb::both().await {
         let store = db.open().await;
-        assert_eq!(store.schema_version().await.unwrap(), SCHEMA_VERSION, "{}", db.name());
+        assert_eq!(
+            store.schema_version().await.unwrap(),
+            SCHEMA_VERSION,
+            "{}",
+            db.name()
+        );
         assert_eq!(store.backend(), db.backend());
         let ca = make_ca(&store).await;
         store.close().await;
@@ -124,7 +133,12 @@ async fn migrations_create_the_schema_and_reopening_changes_nothing() {
             );
             store.close().await;
         }
-        assert_eq!(count(&pool, "schema_version").await, SCHEMA_VERSION, "{}", db.name());
+        assert_eq!(
+            count(&pool, "schema_version").await,
+            SCHEMA_VERSION,
+            "{}",
+            db.name()
+        );
         assert_eq!(count(&pool, "journal").await, journal_before);
         pool.close().await;
     }
@@ -141,7 +155,13 @@ async fn a_newer_schema_is_refused_and_left_alone() {
             .unwrap();
         let err = Store::open(db.url()).await.unwrap_err();
         assert!(
-            matches!(err, StoreError::SchemaNewer { found: 999, supported: SCHEMA_VERSION }),
+            matches!(
+                err,
+                StoreError::SchemaNewer {
+                    found: 999,
+                    supported: SCHEMA_VERSION
+                }
+            ),
             "{}: {err}",
             db.name()
         );
@@ -189,12 +209,22 @@ async fn the_database_refuses_a_second_certificate_with_the_same_serial() {
             .issue_certificate(&certificate(ca, Some(second), serial.clone()), &audit("ca"))
             .await
             .unwrap_err();
-        assert!(matches!(err, StoreError::DuplicateSerial(_)), "{}: {err}", db.name());
+        assert!(
+            matches!(err, StoreError::DuplicateSerial(_)),
+            "{}: {err}",
+            db.name()
+        );
         assert_eq!(err.code(), "STORE_DUPLICATE_SERIAL");
         // Nothing of the second issuance was written.
         let r = store.request(second).await.unwrap().unwrap();
         assert_eq!(r.state, RequestState::Approved);
-        assert!(store.certificate_for_request(second).await.unwrap().is_none());
+        assert!(
+            store
+                .certificate_for_request(second)
+                .await
+                .unwrap()
+                .is_none()
+        );
 
         // The database itself, not only the code, refuses it.
         let pool = raw(&db).await;
@@ -251,7 +281,10 @@ async fn the_journal_cannot_be_changed_or_deleted() {
             );
         }
         if db.name() == "postgres" {
-            let e = sqlx::query("TRUNCATE journal").execute(&pool).await.unwrap_err();
+            let e = sqlx::query("TRUNCATE journal")
+                .execute(&pool)
+                .await
+                .unwrap_err();
             assert!(e.to_string().contains("append-only"), "{e}");
         }
         assert_eq!(count(&pool, "journal").await, 2);
@@ -290,7 +323,11 @@ async fn a_transaction_failing_midway_leaves_nothing() {
                 .await
                 .unwrap_err();
             store.set_failpoint(None);
-            assert!(store.certificate(&serial).await.unwrap().is_none(), "{}", db.name());
+            assert!(
+                store.certificate(&serial).await.unwrap().is_none(),
+                "{}",
+                db.name()
+            );
             assert_eq!(
                 store.request(id).await.unwrap().unwrap().state,
                 RequestState::Approved
@@ -306,7 +343,11 @@ async fn a_transaction_failing_midway_leaves_nothing() {
             // Revocation.
             store.set_failpoint(Some(point));
             store
-                .change_status(&serial, StatusChange::Revoke(CrlReason::KeyCompromise), &audit("op"))
+                .change_status(
+                    &serial,
+                    StatusChange::Revoke(CrlReason::KeyCompromise),
+                    &audit("op"),
+                )
                 .await
                 .unwrap_err();
             store.set_failpoint(None);
@@ -338,8 +379,14 @@ async fn a_transaction_failing_midway_leaves_nothing() {
                 .execute(&pool)
                 .await
                 .unwrap();
-            sqlx::query("DELETE FROM certificates").execute(&pool).await.unwrap();
-            sqlx::query("DELETE FROM requests").execute(&pool).await.unwrap();
+            sqlx::query("DELETE FROM certificates")
+                .execute(&pool)
+                .await
+                .unwrap();
+            sqlx::query("DELETE FROM requests")
+                .execute(&pool)
+                .await
+                .unwrap();
         }
         assert!(count(&pool, "journal").await > journal);
         pool.close().await;
@@ -434,7 +481,11 @@ async fn the_request_workflow_moves_only_forward() {
         );
         // A refused submission is kept, with its code, and is no duplicate.
         let refused = store
-            .refuse_request(&new_request("k"), "CA_REQUEST_DUPLICATE", &audit("applicant"))
+            .refuse_request(
+                &new_request("k"),
+                "CA_REQUEST_DUPLICATE",
+                &audit("applicant"),
+            )
             .await
             .unwrap();
         assert_eq!(refused.state, RequestState::Rejected);
@@ -643,7 +694,11 @@ async fn revocation_status_changes_follow_the_rules() {
         let actions: Vec<_> = entries.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(
             actions,
-            ["certificate.issued", "certificate.held", "certificate.revoked"]
+            [
+                "certificate.issued",
+                "certificate.held",
+                "certificate.revoked"
+            ]
         );
         assert_eq!(entries[2].details["reason"], "keyCompromise");
         assert_eq!(entries[2].details["context"]["requester"], "operator");

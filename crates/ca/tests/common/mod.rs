@@ -164,13 +164,20 @@ pub(crate) fn in_person() -> IdentificationRecord {
 }
 
 /// submit → identify → approve → issue.
-pub(crate) async fn issue(fx: &Fixture, form: &ApplicantForm, key: &KeySigner) -> CertificateRecord {
+pub(crate) async fn issue(
+    fx: &Fixture,
+    form: &ApplicantForm,
+    key: &KeySigner,
+) -> CertificateRecord {
     let r = fx
         .ca
         .submit(form, &csr(key), "applicant")
         .await
         .unwrap_or_else(|e| panic!("{}: submit: {e}", fx.db.name()));
-    fx.ca.identify(r.id, &in_person(), "operator1").await.unwrap();
+    fx.ca
+        .identify(r.id, &in_person(), "operator1")
+        .await
+        .unwrap();
     fx.ca.approve(r.id, "operator1").await.unwrap();
     fx.ca
         .issue(r.id, "operator1")

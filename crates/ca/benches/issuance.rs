@@ -54,7 +54,9 @@ fn identification() -> IdentificationRecord {
 async fn new_ca(db: &TestDb) -> Ca {
     let store = db.open().await;
     let root = KeySigner::new(SigningKey::generate(ParamSet::Tc26A256).unwrap());
-    let issuing = Arc::new(KeySigner::new(SigningKey::generate(ParamSet::Tc26A256).unwrap()));
+    let issuing = Arc::new(KeySigner::new(
+        SigningKey::generate(ParamSet::Tc26A256).unwrap(),
+    ));
     let operator = Operator {
         organisation: "АО «УЦ»".into(),
         ogrn: Ogrn::parse("1027700132195").unwrap(),
@@ -65,9 +67,16 @@ async fn new_ca(db: &TestDb) -> Ca {
     };
     let mut params = InitParams::new(operator, "bench:root", "bench:issuing");
     params.settings.crl_urls = vec!["http://ca.example.ru/issuing.crl".into()];
-    ca::init(&store, &params, &root, issuing.as_ref(), std::time::SystemTime::now(), "bench")
-        .await
-        .unwrap();
+    ca::init(
+        &store,
+        &params,
+        &root,
+        issuing.as_ref(),
+        std::time::SystemTime::now(),
+        "bench",
+    )
+    .await
+    .unwrap();
     Ca::open(store, Arc::new(SystemClock))
         .await
         .unwrap()

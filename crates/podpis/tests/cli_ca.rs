@@ -806,7 +806,30 @@ fn holders_renew_and_revoke_with_openssl_signed_requests() {
     );
     assert!(out.status.success(), "{}", text(&out));
 
+    // The holder's request signed by `podpis sign` (attached) works too.
+    fs::write(
+        d.join("cease.json"),
+        format!(r#"{{"type":"podpis-revocation-request","serial":"{renewed_serial}","reason":"cessationOfOperation"}}"#),
+    )
+    .unwrap();
+    ok(
+        d,
+        &[
+            "sign",
+            "--key",
+            "ivanov2.key",
+            "--cert",
+            "ivanov2.crt",
+            "--in",
+            "cease.json",
+            "--out",
+            "cease.p7s",
+        ],
+    );
+    let out = run(d, b.ca("revoke", &["--signed", "cease.p7s"]));
+    assert!(out.contains("cessationOfOperation"), "{out}");
+
     let summary: Value = serde_json::from_str(&run(d, b.ca("status", &["--json"]))).unwrap();
-    assert_eq!(summary["certificates"]["revoked"], 2);
-    assert_eq!(summary["certificates"]["good"], 1);
+    assert_eq!(summary["certificates"]["revoked"], 3);
+    assert!(summary["certificates"].get("good").is_none(), "{summary}");
 }

@@ -77,7 +77,27 @@ enum CaCommand {
     Issue(IssueArgs),
     Renew(RenewArgs),
     Revoke(RevokeArgs),
+    #[command(
+        about = "Приостановить действие сертификата / Suspend a certificate",
+        long_about = "\
+Приостанавливает действие сертификата (certificateHold): он попадает в следующий CRL и в ответы \
+OCSP как отозванный с причиной certificateHold, пока его не возобновят (release) или не отзовут.
+
+Suspends a certificate (certificateHold): the next CRL and OCSP list it as revoked with reason \
+certificateHold until it is released or revoked for good.",
+        after_help = "Example / Пример:\n  podpis ca suspend --data ca --serial 4A3F01… --operator petrova"
+    )]
     Suspend(SerialArgs),
+    #[command(
+        about = "Возобновить действие сертификата / Release a suspended certificate",
+        long_about = "\
+Возобновляет действие приостановленного сертификата (removeFromCRL): он снова действует и \
+исчезает из следующего CRL. Отозванный сертификат возобновить нельзя.
+
+Releases a suspended certificate (removeFromCRL): it is good again and leaves the next CRL. A \
+revoked certificate cannot be released.",
+        after_help = "Example / Пример:\n  podpis ca release --data ca --serial 4A3F01… --operator petrova"
+    )]
     Release(SerialArgs),
     Crl(CrlArgs),
     Status(StatusArgs),

@@ -111,16 +111,12 @@ impl CaSettings {
                 problem: problem.into(),
             })
         };
-        for url in self
-            .crl_urls
-            .iter()
-            .chain(&self.ocsp_urls)
-            .chain(&self.ca_issuers_urls)
-        {
-            if !(url.starts_with("http://") || url.starts_with("https://")) || !url.is_ascii() {
-                return invalid("url", &format!("{url:?} is not an ASCII http(s) URL"));
-            }
-        }
+        check_urls(
+            self.crl_urls
+                .iter()
+                .chain(&self.ocsp_urls)
+                .chain(&self.ca_issuers_urls),
+        )?;
         for (field, value, max) in [
             ("sign_tool", &self.sign_tool, 200),
             ("ca_tool", &self.ca_tool, 200),
@@ -195,6 +191,19 @@ impl InitParams {
             issuing_key_ref: issuing_key_ref.to_owned(),
         }
     }
+}
+
+/// Every URL must be ASCII http(s): certificates carry them as IA5String.
+fn check_urls<'a>(urls: impl IntoIterator<Item = &'a String>) -> Result<(), CaError> {
+    for url in urls {
+        if !(url.starts_with("http://") || url.starts_with("https://")) || !url.is_ascii() {
+            return Err(CaError::InitInvalid {
+                field: "url",
+                problem: format!("{url:?} is not an ASCII http(s) URL"),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn text(field: &'static str, value: &str, max: usize) -> Result<String, CaError> {
@@ -277,14 +286,7 @@ pub async fn init(
             problem: "root 1 to 50 years, issuing CA 1 year to the root's".into(),
         });
     }
-    for url in params.root_crl_urls.iter().chain(&params.root_issuers_urls) {
-        if !(url.starts_with("http://") || url.starts_with("https://")) || !url.is_ascii() {
-            return Err(CaError::InitInvalid {
-                field: "url",
-                problem: format!("{url:?} is not an ASCII http(s) URL"),
-            });
-        }
-    }
+    check_urls(params.root_crl_urls.iter().chain(&params.root_issuers_urls))?;
     let root_cn = params
         .root_common_name
         .clone()

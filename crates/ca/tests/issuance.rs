@@ -91,8 +91,24 @@ async fn an_empty_database_has_no_ca() {
     for db in TestDb::both().await {
         let store = db.open().await;
         let clock = Arc::new(ca::SystemClock);
-        let err = Ca::open(store, clock).await.unwrap_err();
+        let err = Ca::open(store.clone(), clock).await.unwrap_err();
         assert_eq!(err.code(), "CA_NOT_INITIALISED", "{}", db.name());
+
+        // Bad parameters are refused before anything is recorded.
+        let k = key(ParamSet::Tc26A256);
+        let mut params = InitParams::new(operator(), "r", "i");
+        params.settings.crl_urls = vec!["ldap://ca.example.ru/crl".into()];
+        let err = ca::init(&store, &params, k.as_ref(), k.as_ref(), start(), "x")
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "CA_INIT_INVALID");
+        let mut params = InitParams::new(operator(), "r", "i");
+        params.settings.key_usage_months = 16;
+        let err = ca::init(&store, &params, k.as_ref(), k.as_ref(), start(), "x")
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "CA_INIT_INVALID");
+        assert!(store.authority(CaRole::Root).await.unwrap().is_none());
     }
 }
 

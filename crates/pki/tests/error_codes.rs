@@ -56,11 +56,11 @@ fn upper_snake_literals(code: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every code the `Diagnostic` implementations of pki and token return.
+/// Every code the `Diagnostic` implementations of pki, token, store and ca return.
 fn codes_in_sources() -> BTreeSet<String> {
     let mut files = Vec::new();
     // This crate and the crates above it that report errors the same way.
-    for dir in ["src", "../token/src", "../pkcs11/src"] {
+    for dir in ["src", "../token/src", "../pkcs11/src", "../store/src", "../ca/src"] {
         sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut files);
     }
     let mut codes = BTreeSet::new();
@@ -106,6 +106,9 @@ fn every_code_is_documented() {
         "TSP_IMPRINT_MISMATCH",
         "PIN_INCORRECT",
         "CONTAINER_CORRUPT",
+        "STORE_SCHEMA_NEWER",
+        "CA_CSR_UNKNOWN_PARAMSET",
+        "CA_REVOCATION_NOT_ENTITLED",
     ] {
         assert!(codes.contains(expected), "the scanner missed {expected}");
     }

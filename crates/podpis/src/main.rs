@@ -2,12 +2,13 @@
 //!
 //! Subcommands: keys (`key`), signing and validation (`sign`, `verify`),
 //! PKI clients (`ts`, and requests, certificates, CRLs and OCSP), the
-//! key container (`token`), and `speed`. The server (`podpis serve`) and the local signing agent are
+//! key container (`token`), the certification authority (`ca`), and `speed`. The server (`podpis serve`) and the local signing agent are
 //! planned.
 //! Library crates never read the environment or configuration files; this
 //! binary is where that wiring lives.
 #![forbid(unsafe_code)]
 
+mod ca;
 mod cert;
 mod crl;
 mod files;
@@ -62,6 +63,7 @@ enum Command {
     Crl(crl::CrlArgs),
     Ocsp(ocsp::OcspArgs),
     Token(token::TokenArgs),
+    Ca(Box<ca::CaArgs>),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +82,8 @@ fn main() -> ExitCode {
         // good, revoked and unknown are 0, 2 and 3.
         Command::Ocsp(args) => ocsp::run(&args),
         Command::Token(args) => token::run(&args).map(|()| 0),
+        // `ca status --serial`: good 0, revoked or suspended 2.
+        Command::Ca(args) => ca::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

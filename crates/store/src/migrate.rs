@@ -1,0 +1,95 @@
+//! Numbered migrations in two dialects, applied in one transaction and
+//! recorded in `schema_version`; a database newer than this build is
+//! refused, never downgraded.
+
+use crate::model::unix;
+use crate::{Backend, Store, StoreError};
+
+/// One migration: its number and its SQL for each dialect.
+struct Migration {
+    version: i64,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+/// Every migration, in order. A new one is appended with the next number;
+/// an applied one is never edited.
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sqlite: include_str!("../migrations/sqlite/0001_ca.sql"),
+    postgres: include_str!("../migrations/postgres/0001_ca.sql"),
+}];
+
+/// The schema version this build writes: the newest migration's number.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Any key for PostgreSQL's advisory lock that serialises migrations of
+/// several nodes starting at once ("podpis" in ASCII, shortened).
+const MIGRATION_LOCK: i64 = 0x706f_6470_6973;
+
+impl Store {
+    /// Brings the schema to [`SCHEMA_VERSION`]; a no-op when it is there.
+    pub(crate) async fn migrate(&self) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT 1 FROM pg_advisory_xact_lock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS schema_version (
+                 version    BIGINT PRIMARY KEY,
+                 applied_at BIGINT NOT NULL
+             )",
+        )
+        .execute(&mut *tx)
+        .await?;
+        let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_version")
+            .fetch_one(&mut *tx)
+            .await?;
+        let current = current.unwrap_or(0);
+        if current > SCHEMA_VERSION {
+            // Dropping the transaction rolls back: nothing was changed.
+            return Err(StoreError::SchemaNewer {
+                found: current,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+            let sql = match self.backend {
+                Backend::Sqlite => m.sqlite,
+                Backend::Postgres => m.postgres,
+            };
+            sqlx::raw_sql(sql).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)")
+                .bind(m.version)
+                .bind(unix(std::time::SystemTime::now()))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The schema version of the open database.
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_version")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(v.unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_in_order() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i as i64 + 1);
+        }
+        assert_eq!(MIGRATIONS.last().map(|m| m.version), Some(SCHEMA_VERSION));
+    }
+}

@@ -527,8 +527,8 @@ impl OcspResponder {
     /// `refresh_before` (at least every second, at most every minute), for
     /// as long as the task lives.
     pub async fn run_refresher(self: Arc<Self>) {
-        let period = (self.config.refresh_before / 8)
-            .clamp(Duration::from_secs(1), Duration::from_secs(60));
+        let period =
+            (self.config.refresh_before / 8).clamp(Duration::from_secs(1), Duration::from_secs(60));
         loop {
             tokio::time::sleep(period).await;
             self.refresh_due().await;
@@ -621,9 +621,7 @@ async fn get_request(
         .or_else(|_| base64ct::Base64Url::decode_vec(&encoded))
         .or_else(|_| base64ct::Base64UrlUnpadded::decode_vec(&encoded));
     let answer = match decoded {
-        Ok(der) if der.len() <= responder.config.max_request_bytes => {
-            responder.respond(&der).await
-        }
+        Ok(der) if der.len() <= responder.config.max_request_bytes => responder.respond(&der).await,
         _ => error_answer(OcspErrorStatus::MalformedRequest),
     };
     http_answer(answer)

@@ -72,8 +72,10 @@ pub struct Changes {
 /// reflect committed state only.
 pub trait StatusSource: Send + Sync {
     /// The status of the certificate with this serial number.
-    fn status<'a>(&'a self, serial: &'a SerialNumber)
-    -> BoxFuture<'a, Result<CertState, StatusError>>;
+    fn status<'a>(
+        &'a self,
+        serial: &'a SerialNumber,
+    ) -> BoxFuture<'a, Result<CertState, StatusError>>;
 
     /// Every revoked or suspended certificate (not yet expired), for the CRL.
     fn revoked(&self) -> BoxFuture<'_, Result<Vec<RevokedEntry>, StatusError>>;
@@ -248,7 +250,12 @@ impl MemoryStatus {
 
     /// Revokes (or, with certificateHold, suspends) an issued certificate.
     /// Returns false when the serial was never issued.
-    pub fn revoke(&self, serial: &SerialNumber, time: SystemTime, reason: Option<CrlReason>) -> bool {
+    pub fn revoke(
+        &self,
+        serial: &SerialNumber,
+        time: SystemTime,
+        reason: Option<CrlReason>,
+    ) -> bool {
         self.set(serial, Some((time, reason)))
     }
 
@@ -347,7 +354,10 @@ impl StatusSource for MemoryStatus {
             .unwrap_or(usize::MAX)
             .min(inner.changes.len());
         let changes = Changes {
-            serials: inner.changes[from..].iter().map(SerialKey::serial).collect(),
+            serials: inner.changes[from..]
+                .iter()
+                .map(SerialKey::serial)
+                .collect(),
             cursor: inner.changes.len() as u64,
         };
         Box::pin(async move { Ok(changes) })

@@ -114,7 +114,9 @@ impl FileCounter {
     fn take(&self) -> Result<u64, PublishError> {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let (next, reserved) = *state;
-        let next_after = next.checked_add(1).ok_or(PublishError::SerialStoreCorrupt)?;
+        let next_after = next
+            .checked_add(1)
+            .ok_or(PublishError::SerialStoreCorrupt)?;
         if next >= reserved {
             let limit = next
                 .checked_add(self.block)

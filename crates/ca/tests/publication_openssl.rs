@@ -228,19 +228,38 @@ fn openssl_ocsp_good_then_revoked_with_and_without_nonce() {
         // With a nonce (OpenSSL's default): freshly signed, nonce echoed
         // (OpenSSL checks it), verified up to the root.
         let before = s.ocsp().stats();
-        let t = s.openssl_ocsp(&["-issuer", "ca.pem", "-cert", "ee1.pem", "-CAfile", "chain.pem"]);
+        let t = s.openssl_ocsp(&[
+            "-issuer",
+            "ca.pem",
+            "-cert",
+            "ee1.pem",
+            "-CAfile",
+            "chain.pem",
+        ]);
         assert!(t.contains("Response verify OK"), "{t}");
         assert!(t.contains("ee1.pem: good"), "{t}");
-        assert!(t.contains("This Update:") && t.contains("Next Update:"), "{t}");
+        assert!(
+            t.contains("This Update:") && t.contains("Next Update:"),
+            "{t}"
+        );
         assert!(!t.contains("WARNING"), "{t}");
         assert_eq!(s.ocsp().stats().signed, before.signed + 1);
 
         // Without a nonce: the pre-signed response, no signature made.
         let before = s.ocsp().stats();
         let t = s.openssl_ocsp(&[
-            "-no_nonce", "-issuer", "ca.pem", "-cert", "ee1.pem", "-CAfile", "chain.pem",
+            "-no_nonce",
+            "-issuer",
+            "ca.pem",
+            "-cert",
+            "ee1.pem",
+            "-CAfile",
+            "chain.pem",
         ]);
-        assert!(t.contains("Response verify OK") && t.contains("ee1.pem: good"), "{t}");
+        assert!(
+            t.contains("Response verify OK") && t.contains("ee1.pem: good"),
+            "{t}"
+        );
         let after = s.ocsp().stats();
         assert_eq!((after.signed, after.hits), (before.signed, before.hits + 1));
 
@@ -248,7 +267,14 @@ fn openssl_ocsp_good_then_revoked_with_and_without_nonce() {
         s.revoke(&s.ee1.serial(), CrlReason::KeyCompromise);
         for nonce in [&[][..], &["-no_nonce"][..]] {
             let mut args = nonce.to_vec();
-            args.extend(["-issuer", "ca.pem", "-cert", "ee1.pem", "-CAfile", "chain.pem"]);
+            args.extend([
+                "-issuer",
+                "ca.pem",
+                "-cert",
+                "ee1.pem",
+                "-CAfile",
+                "chain.pem",
+            ]);
             let t = s.openssl_ocsp(&args);
             assert!(t.contains("Response verify OK"), "{t}");
             assert!(t.contains("ee1.pem: revoked"), "{t}");
@@ -258,7 +284,13 @@ fn openssl_ocsp_good_then_revoked_with_and_without_nonce() {
         // And the revoked response is cached again: the next one is a hit.
         let before = s.ocsp().stats();
         let t = s.openssl_ocsp(&[
-            "-no_nonce", "-issuer", "ca.pem", "-cert", "ee1.pem", "-CAfile", "chain.pem",
+            "-no_nonce",
+            "-issuer",
+            "ca.pem",
+            "-cert",
+            "ee1.pem",
+            "-CAfile",
+            "chain.pem",
         ]);
         assert!(t.contains("ee1.pem: revoked"), "{t}");
         assert_eq!(s.ocsp().stats().signed, before.signed);
@@ -266,41 +298,91 @@ fn openssl_ocsp_good_then_revoked_with_and_without_nonce() {
         // Two certificates in one request; Streebog CertIDs.
         for md in ["-sha1", "-md_gost12_256", "-md_gost12_512"] {
             let t = s.openssl_ocsp(&[
-                md, "-issuer", "ca.pem", "-cert", "ee1.pem", "-cert", "ee2.pem", "-CAfile",
+                md,
+                "-issuer",
+                "ca.pem",
+                "-cert",
+                "ee1.pem",
+                "-cert",
+                "ee2.pem",
+                "-CAfile",
                 "chain.pem",
             ]);
             assert!(t.contains("Response verify OK"), "{md}: {t}");
-            assert!(t.contains("ee1.pem: revoked") && t.contains("ee2.pem: good"), "{md}: {t}");
+            assert!(
+                t.contains("ee1.pem: revoked") && t.contains("ee2.pem: good"),
+                "{md}: {t}"
+            );
         }
         let t = s.openssl_ocsp(&[
-            "-no_nonce", "-md_gost12_256", "-issuer", "ca.pem", "-cert", "ee2.pem", "-CAfile",
+            "-no_nonce",
+            "-md_gost12_256",
+            "-issuer",
+            "ca.pem",
+            "-cert",
+            "ee2.pem",
+            "-CAfile",
             "chain.pem",
         ]);
-        assert!(t.contains("Response verify OK") && t.contains("ee2.pem: good"), "{t}");
+        assert!(
+            t.contains("Response verify OK") && t.contains("ee2.pem: good"),
+            "{t}"
+        );
 
         // A serial never issued: unknown.
         let t = s.openssl_ocsp(&[
-            "-issuer", "ca.pem", "-serial", "0x77777777", "-CAfile", "chain.pem",
+            "-issuer",
+            "ca.pem",
+            "-serial",
+            "0x77777777",
+            "-CAfile",
+            "chain.pem",
         ]);
-        assert!(t.contains("Response verify OK") && t.contains("0x77777777: unknown"), "{t}");
+        assert!(
+            t.contains("Response verify OK") && t.contains("0x77777777: unknown"),
+            "{t}"
+        );
 
         // Another issuer's certificate (the issuing CA, by the root): unknown.
         // The responder is not the root's, so OpenSSL is told to trust it.
         let t = s.openssl_ocsp(&[
-            "-issuer", "root.pem", "-cert", "ca.pem", "-VAfile", "responder.pem",
+            "-issuer",
+            "root.pem",
+            "-cert",
+            "ca.pem",
+            "-VAfile",
+            "responder.pem",
         ]);
-        assert!(t.contains("Response verify OK") && t.contains("ca.pem: unknown"), "{t}");
+        assert!(
+            t.contains("Response verify OK") && t.contains("ca.pem: unknown"),
+            "{t}"
+        );
 
         // Suspension and release.
         s.revoke(&s.ee2.serial(), CrlReason::CertificateHold);
         let t = s.openssl_ocsp(&[
-            "-no_nonce", "-issuer", "ca.pem", "-cert", "ee2.pem", "-CAfile", "chain.pem",
+            "-no_nonce",
+            "-issuer",
+            "ca.pem",
+            "-cert",
+            "ee2.pem",
+            "-CAfile",
+            "chain.pem",
         ]);
-        assert!(t.contains("ee2.pem: revoked") && t.contains("certificateHold"), "{t}");
+        assert!(
+            t.contains("ee2.pem: revoked") && t.contains("certificateHold"),
+            "{t}"
+        );
         assert!(s.status.release(&s.ee2.serial()));
         s.publication.status_changed(&s.ee2.serial());
         let t = s.openssl_ocsp(&[
-            "-no_nonce", "-issuer", "ca.pem", "-cert", "ee2.pem", "-CAfile", "chain.pem",
+            "-no_nonce",
+            "-issuer",
+            "ca.pem",
+            "-cert",
+            "ee2.pem",
+            "-CAfile",
+            "chain.pem",
         ]);
         assert!(t.contains("ee2.pem: good"), "{t}");
     });
@@ -345,7 +427,10 @@ fn ocsp_get_and_bad_requests() {
         let (_, nonce, b64) = chosen.expect("a request whose base64 has + / =");
         let (code, headers, body) = s.curl(&[], &format!("/ocsp/{}", url_encode(&b64)));
         assert_eq!(code, 200);
-        assert!(headers.contains("content-type: application/ocsp-response"), "{headers}");
+        assert!(
+            headers.contains("content-type: application/ocsp-response"),
+            "{headers}"
+        );
         let status = verify_response(
             &body,
             ca,
@@ -360,15 +445,27 @@ fn ocsp_get_and_bad_requests() {
         // OpenSSL verifies the response fetched with GET too.
         s.write("get.der", &body);
         let out = run_ok(openssl().current_dir(s.dir.path()).args([
-            "ocsp", "-respin", "get.der", "-no_nonce", "-md_gost12_256", "-issuer", "ca.pem",
-            "-cert", "ee2.pem", "-CAfile", "chain.pem",
+            "ocsp",
+            "-respin",
+            "get.der",
+            "-no_nonce",
+            "-md_gost12_256",
+            "-issuer",
+            "ca.pem",
+            "-cert",
+            "ee2.pem",
+            "-CAfile",
+            "chain.pem",
         ]));
         let t = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(t.contains("Response verify OK") && t.contains("ee2.pem: good"), "{t}");
+        assert!(
+            t.contains("Response verify OK") && t.contains("ee2.pem: good"),
+            "{t}"
+        );
 
         // A cacheable GET (no nonce, SHA-1) says how long HTTP caches may keep it.
         let req = RequestBuilder::new()
@@ -419,7 +516,8 @@ fn ocsp_get_and_bad_requests() {
         malformed(&s.post_file("application/ocsp-request", &f, "/ocsp").2);
         let mut many = RequestBuilder::new();
         for i in 0..17u32 {
-            many = many.cert_id(CertId::new(ca, SerialNumber::from(i + 1), CertIdHash::Sha1).unwrap());
+            many =
+                many.cert_id(CertId::new(ca, SerialNumber::from(i + 1), CertIdHash::Sha1).unwrap());
         }
         let f = s.write("many.der", &many.build_der().unwrap());
         malformed(&s.post_file("application/ocsp-request", &f, "/ocsp").2);
@@ -447,7 +545,10 @@ fn ocsp_get_and_bad_requests() {
         let (_, _, body) = s.post_file("application/ocsp-request", &f, "/ocsp");
         let parsed = parse_response(&body).unwrap();
         let single = &parsed.basic().unwrap().tbs_response_data.responses[0];
-        assert!(matches!(single.cert_status, pki::ocsp::CertStatus::Unknown(_)));
+        assert!(matches!(
+            single.cert_status,
+            pki::ocsp::CertStatus::Unknown(_)
+        ));
         parsed.verify_signature_with(&s.h.responder.cert).unwrap();
     });
 }
@@ -461,7 +562,10 @@ fn openssl_accepts_our_crls_and_rejects_the_revoked_certificate() {
         let fetch = |name: &str| -> (String, PathBuf) {
             let (code, headers, body) = s.curl(&[], "/crl/ca.crl");
             assert_eq!(code, 200);
-            assert!(headers.contains("content-type: application/pkix-crl"), "{headers}");
+            assert!(
+                headers.contains("content-type: application/pkix-crl"),
+                "{headers}"
+            );
             let der = s.write(&format!("{name}.der"), &body);
             let pem = s.path(&format!("{name}.pem"));
             // `openssl crl` checks the signature with the issuing CA.
@@ -497,7 +601,10 @@ fn openssl_accepts_our_crls_and_rejects_the_revoked_certificate() {
 
         let (text, pem) = fetch("crl1");
         assert!(text.contains("No Revoked Certificates"), "{text}");
-        assert!(text.contains(&format!("X509v3 CRL Number: \n                {first}")), "{text}");
+        assert!(
+            text.contains(&format!("X509v3 CRL Number: \n                {first}")),
+            "{text}"
+        );
         for cert in ["ee1.pem", "ee2.pem"] {
             let (ok, t) = verify(&pem, cert);
             assert!(ok && t.contains(": OK"), "{cert}: {t}");
@@ -534,7 +641,10 @@ fn openssl_accepts_our_crls_and_rejects_the_revoked_certificate() {
         assert!(!t.contains("verify OK"), "{t}");
 
         // Conditional GET with the ETag: 304.
-        let (code, headers, _) = s.curl(&["-H", &format!("If-None-Match: \"{second}\"")], "/crl/ca.crl");
+        let (code, headers, _) = s.curl(
+            &["-H", &format!("If-None-Match: \"{second}\"")],
+            "/crl/ca.crl",
+        );
         assert_eq!(code, 304, "{headers}");
         let (code, _, _) = s.curl(&["-H", "If-None-Match: \"1\""], "/crl/ca.crl");
         assert_eq!(code, 200);
@@ -573,9 +683,9 @@ fn openssl_verifies_our_time_stamps() {
             ("-md_gost12_256", false),
         ] {
             let mut query = openssl();
-            query.current_dir(s.dir.path()).args([
-                "ts", "-query", "-data", "doc.txt", md, "-out", "req.tsq",
-            ]);
+            query
+                .current_dir(s.dir.path())
+                .args(["ts", "-query", "-data", "doc.txt", md, "-out", "req.tsq"]);
             if cert_req {
                 query.arg("-cert");
             }
@@ -583,7 +693,10 @@ fn openssl_verifies_our_time_stamps() {
             let (code, headers, body) =
                 s.post_file("application/timestamp-query", &s.path("req.tsq"), "/tsp");
             assert_eq!(code, 200);
-            assert!(headers.contains("content-type: application/timestamp-reply"), "{headers}");
+            assert!(
+                headers.contains("content-type: application/timestamp-reply"),
+                "{headers}"
+            );
             s.write("resp.tsr", &body);
 
             let text = ts_text(s.dir.path(), "resp.tsr");
@@ -591,33 +704,63 @@ fn openssl_verifies_our_time_stamps() {
             assert!(text.contains(&format!("Policy OID: {POLICY}")), "{text}");
             assert!(text.contains("Accuracy: 0x01 seconds"), "{text}");
             assert!(text.contains("Nonce: 0x"), "{text}");
-            assert!(text.contains("TSA: DirName:") && text.contains("podpis test TSA"), "{text}");
+            assert!(
+                text.contains("TSA: DirName:") && text.contains("podpis test TSA"),
+                "{text}"
+            );
             serials.push(ts_serial(&text));
 
             // The verification OpenSSL makes: imprint, nonce, signature,
             // ESS certificate id, chain to the root, timeStamping usage.
             let out = run_ok(openssl().current_dir(s.dir.path()).args([
-                "ts", "-verify", "-data", "doc.txt", "-in", "resp.tsr", "-CAfile", "chain.pem",
-                "-untrusted", "tsa.pem",
+                "ts",
+                "-verify",
+                "-data",
+                "doc.txt",
+                "-in",
+                "resp.tsr",
+                "-CAfile",
+                "chain.pem",
+                "-untrusted",
+                "tsa.pem",
             ]));
             assert!(String::from_utf8_lossy(&out.stdout).contains("Verification: OK"));
             // Against the request too (nonce, policy).
             run_ok(openssl().current_dir(s.dir.path()).args([
-                "ts", "-verify", "-queryfile", "req.tsq", "-in", "resp.tsr", "-CAfile",
-                "chain.pem", "-untrusted", "tsa.pem",
+                "ts",
+                "-verify",
+                "-queryfile",
+                "req.tsq",
+                "-in",
+                "resp.tsr",
+                "-CAfile",
+                "chain.pem",
+                "-untrusted",
+                "tsa.pem",
             ]));
             // Other data: refused.
             let out = openssl()
                 .current_dir(s.dir.path())
                 .args([
-                    "ts", "-verify", "-data", "other.txt", "-in", "resp.tsr", "-CAfile",
-                    "chain.pem", "-untrusted", "tsa.pem",
+                    "ts",
+                    "-verify",
+                    "-data",
+                    "other.txt",
+                    "-in",
+                    "resp.tsr",
+                    "-CAfile",
+                    "chain.pem",
+                    "-untrusted",
+                    "tsa.pem",
                 ])
                 .output()
                 .unwrap();
             assert!(!out.status.success());
             // certReq honoured: our parser sees the certificate only when asked.
-            let token = TimeStampResp::from_der_bytes(&body).unwrap().into_token().unwrap();
+            let token = TimeStampResp::from_der_bytes(&body)
+                .unwrap()
+                .into_token()
+                .unwrap();
             let message = pki::cms::SignedMessage::parse(&token).unwrap();
             assert_eq!(message.certificates().len(), usize::from(cert_req), "{md}");
         }
@@ -635,7 +778,11 @@ fn openssl_verifies_our_time_stamps() {
                 s.post_file("application/timestamp-query", &s.path("bad.tsq"), "/tsp");
             assert_eq!(code, 200);
             let resp = TimeStampResp::from_der_bytes(&body).unwrap();
-            assert_eq!((resp.status, resp.fail_info.clone()), (2, vec![fail]), "{args:?}");
+            assert_eq!(
+                (resp.status, resp.fail_info.clone()),
+                (2, vec![fail]),
+                "{args:?}"
+            );
             s.write("bad.tsr", &body);
             let text = ts_text(s.dir.path(), "bad.tsr");
             assert!(text.contains("Status: Rejected"), "{text}");

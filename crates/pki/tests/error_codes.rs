@@ -56,11 +56,11 @@ fn upper_snake_literals(code: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every code the `Diagnostic` implementations of pki and token return.
+/// Every code the `Diagnostic` implementations of pki, token and ca return.
 fn codes_in_sources() -> BTreeSet<String> {
     let mut files = Vec::new();
     // This crate and the crates above it that report errors the same way.
-    for dir in ["src", "../token/src"] {
+    for dir in ["src", "../token/src", "../ca/src"] {
         sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut files);
     }
     let mut codes = BTreeSet::new();
@@ -106,6 +106,7 @@ fn every_code_is_documented() {
         "TSP_IMPRINT_MISMATCH",
         "PIN_INCORRECT",
         "CONTAINER_CORRUPT",
+        "CA_TSA_SERIAL_STORE_CORRUPT",
     ] {
         assert!(codes.contains(expected), "the scanner missed {expected}");
     }

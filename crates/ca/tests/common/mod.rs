@@ -126,7 +126,7 @@ impl Hierarchy {
     /// An end-entity certificate with this serial, issued by the CA.
     pub(crate) fn end_entity(&self, cn: &str, serial: u64) -> Holder {
         issue(&self.ca, &format!("CN={cn}"), self.param_set, |b| {
-            b.serial(&SerialNumber::from(serial).as_bytes().to_vec())
+            b.serial(SerialNumber::from(serial).as_bytes())
                 .key_usage(KeyUsages::DigitalSignature)
                 .extended_key_usage(vec![pki::oids::KP_CLIENT_AUTH])
                 .crl_url("http://127.0.0.1/crl/ca.crl")

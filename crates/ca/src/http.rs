@@ -93,9 +93,10 @@ impl Publication {
     }
 
     /// Starts the background work on the current tokio runtime: the change
-    /// poll (its cursor taken first), OCSP pre-signing (awaited: when this
-    /// returns, the hot path is warm), the OCSP refresher, the CRL
-    /// schedule. Abort the returned tasks to stop.
+    /// poll (its cursor taken first), the CRL schedule, OCSP pre-signing
+    /// (awaited: when this returns, the hot path is warm; the router may
+    /// serve meanwhile, signing on misses), the OCSP refresher. Abort the
+    /// returned tasks to stop.
     pub async fn start(
         self: &Arc<Self>,
         status: Arc<dyn StatusSource>,
@@ -107,14 +108,14 @@ impl Publication {
             let listener: Arc<dyn StatusListener> = Arc::clone(self) as _;
             tasks.push(tokio::spawn(poll_changes(status, listener, cursor, period)));
         }
+        if let Some(crl) = &self.crl {
+            tasks.push(tokio::spawn(Arc::clone(crl).run()));
+        }
         if let Some(ocsp) = &self.ocsp {
             if config.presign_ocsp {
                 ocsp.presign().await?;
             }
             tasks.push(tokio::spawn(Arc::clone(ocsp).run_refresher()));
-        }
-        if let Some(crl) = &self.crl {
-            tasks.push(tokio::spawn(Arc::clone(crl).run()));
         }
         Ok(tasks)
     }

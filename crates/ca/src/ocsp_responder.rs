@@ -20,6 +20,9 @@
 //! nonce is ignored and the pre-signed response served, as RFC 5019
 //! responders do. Requests for several certificates are signed fresh.
 //!
+//! Signed requests are answered like unsigned ones: the requestor's
+//! signature is not checked (RFC 6960 §4.1.2 leaves it optional).
+//!
 //! **Unknown.** A serial the CA never issued, a CertID with another
 //! issuer's hashes, or a hash algorithm other than SHA-1 and Streebog get
 //! status `unknown` (signed each time, never cached: only issued
@@ -27,7 +30,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -126,6 +129,10 @@ fn algorithm_identifier(index: u8) -> AlgorithmIdentifierOwned {
 
 type CacheKey = (u8, SerialKey);
 
+/// How long a status change is remembered for [`OcspResponder::insert_if_current`]:
+/// longer than any status read and signing (a pre-signing page included).
+const CHANGE_MEMORY: Duration = Duration::from_secs(600);
+
 /// A signed response ready to serve.
 #[derive(Debug)]
 struct Cached {
@@ -169,9 +176,12 @@ pub struct OcspResponder {
     /// (hash, issuerNameHash, issuerKeyHash) for each CertID hash.
     issuer_hashes: Vec<(CertIdHash, Vec<u8>, Vec<u8>)>,
     cache: DashMap<CacheKey, Arc<Cached>>,
-    /// Bumped before every invalidation: a response signed from a status
-    /// read before the bump is not cached.
+    /// Bumped by every invalidation.
     generation: AtomicU64,
+    /// The generation at which each serial last changed (kept for
+    /// [`CHANGE_MEMORY`]): a response signed from a status read before that
+    /// is not cached.
+    changed: DashMap<SerialKey, (u64, Instant)>,
     hits: AtomicU64,
     signed: AtomicU64,
 }
@@ -238,6 +248,7 @@ impl OcspResponder {
             issuer_hashes,
             cache: DashMap::new(),
             generation: AtomicU64::new(0),
+            changed: DashMap::new(),
             hits: AtomicU64::new(0),
             signed: AtomicU64::new(0),
         })
@@ -354,12 +365,17 @@ impl OcspResponder {
         Ok(answer)
     }
 
-    /// Caches `cached` unless a status change came in since `generation`
-    /// was read. The check runs under the entry's lock, which an
-    /// invalidation also takes after bumping the generation.
+    /// Caches `cached` unless its serial changed status after
+    /// `generation` was read. The check runs under the entry's lock, which
+    /// an invalidation takes after recording the change, so a response
+    /// made from a status read before a revocation never stays cached.
     fn insert_if_current(&self, key: CacheKey, cached: Arc<Cached>, generation: u64) {
         let entry = self.cache.entry(key);
-        if self.generation.load(Ordering::Acquire) == generation {
+        let changed_since = self
+            .changed
+            .get(&key.1)
+            .is_some_and(|c| c.value().0 > generation);
+        if !changed_since {
             entry.insert(cached);
         }
     }
@@ -426,11 +442,13 @@ impl OcspResponder {
 
     /// Drops the pre-signed responses of `serial` (every CertID hash).
     pub fn invalidate(&self, serial: &SerialNumber) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        if let Some(key) = SerialKey::new(serial) {
-            for index in 0..ALGORITHMS.len() as u8 {
-                self.cache.remove(&(index, key));
-            }
+        let Some(key) = SerialKey::new(serial) else {
+            return;
+        };
+        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        self.changed.insert(key, (generation, Instant::now()));
+        for index in 0..ALGORITHMS.len() as u8 {
+            self.cache.remove(&(index, key));
         }
     }
 
@@ -493,6 +511,9 @@ impl OcspResponder {
     /// Re-signs every cached response whose refresh time has come; returns
     /// how many.
     pub async fn refresh_due(&self) -> usize {
+        // No status read in flight is older than this.
+        self.changed
+            .retain(|_, (_, at)| at.elapsed() < CHANGE_MEMORY);
         let now = self.clock.now();
         let due: Vec<CacheKey> = self
             .cache

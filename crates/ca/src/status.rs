@@ -230,21 +230,25 @@ impl MemoryStatus {
         self.inner.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Records an issued certificate (status good). Returns false for a
-    /// serial too long to be ours.
+    /// Records an issued certificate (status good; a serial already
+    /// recorded keeps its status). Returns false for a serial too long to
+    /// be ours.
     pub fn issue(&self, serial: &SerialNumber) -> bool {
         let Some(key) = SerialKey::new(serial) else {
             return false;
         };
-        self.write().certs.insert(key, Record { revoked: None });
+        self.write()
+            .certs
+            .entry(key)
+            .or_insert(Record { revoked: None });
         true
     }
 
-    /// Records many issued certificates at once.
+    /// Records many issued certificates at once (as [`MemoryStatus::issue`]).
     pub fn issue_all<'a>(&self, serials: impl IntoIterator<Item = &'a SerialNumber>) {
         let mut inner = self.write();
         for key in serials.into_iter().filter_map(SerialKey::new) {
-            inner.certs.insert(key, Record { revoked: None });
+            inner.certs.entry(key).or_insert(Record { revoked: None });
         }
     }
 
@@ -426,6 +430,8 @@ mod tests {
 
         assert!(m.revoke(&serial(2), t, Some(CrlReason::CertificateHold)));
         assert!(m.revoke(&serial(3), t, Some(CrlReason::KeyCompromise)));
+        // Recording it as issued again does not undo the revocation.
+        assert!(m.issue(&serial(3)));
         assert_eq!(
             block(m.status(&serial(3))).unwrap(),
             CertState::Revoked {

@@ -181,7 +181,21 @@ impl StatusSource for RevokesMidRead {
         after: Option<&'a SerialNumber>,
         limit: usize,
     ) -> BoxFuture<'a, Result<Vec<(SerialNumber, CertState)>, StatusError>> {
-        self.inner.issued_page(after, limit)
+        Box::pin(async move {
+            let page = self.inner.issued_page(after, limit).await;
+            // Pre-signing read the page; the last certificate of it is
+            // revoked before the page is signed.
+            let mut armed = self.armed.lock().unwrap();
+            if *armed && let Ok(Some((serial, _))) = page.as_ref().map(|p| p.last()) {
+                *armed = false;
+                self.inner
+                    .revoke(serial, SystemTime::now(), Some(CrlReason::KeyCompromise));
+                if let Some(r) = self.responder.get().and_then(Weak::upgrade) {
+                    r.status_changed(serial);
+                }
+            }
+            page
+        })
     }
     fn changes_since(&self, cursor: u64) -> BoxFuture<'_, Result<Changes, StatusError>> {
         self.inner.changes_since(cursor)
@@ -189,6 +203,42 @@ impl StatusSource for RevokesMidRead {
     fn next_crl_number(&self) -> BoxFuture<'_, Result<u64, StatusError>> {
         self.inner.next_crl_number()
     }
+}
+
+#[tokio::test]
+async fn a_revocation_during_pre_signing_spares_the_other_certificates() {
+    let (h, ee, status) = setup();
+    let other = SerialNumber::from(0x2002u32);
+    let last = SerialNumber::from(0x2003u32);
+    status.issue_all([&other, &last]);
+    let source = Arc::new(RevokesMidRead {
+        inner: status,
+        responder: OnceLock::new(),
+        armed: Mutex::new(true),
+    });
+    let r = responder(
+        &h,
+        source.clone(),
+        Arc::new(SystemClock),
+        OcspConfig::default(),
+    );
+    source.responder.set(Arc::downgrade(&r)).ok().unwrap();
+    assert_eq!(r.presign().await.unwrap(), 3);
+    // The two untouched certificates are served from the map; the revoked
+    // one is not (its page said good), and its first request reads revoked.
+    assert_eq!(r.stats().cached, 2);
+    let signed = r.stats().signed;
+    for serial in [ee.serial(), other] {
+        r.respond(&request(&h, &serial)).await;
+    }
+    assert_eq!(r.stats().signed, signed);
+    let (st, _) = check(
+        &h,
+        &r.respond(&request(&h, &last)).await.der,
+        &last,
+        SystemTime::now(),
+    );
+    assert!(matches!(st, OcspCertStatus::Revoked { .. }), "{st:?}");
 }
 
 #[tokio::test]

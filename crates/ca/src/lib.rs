@@ -39,6 +39,14 @@ pub mod registration;
 pub mod renewal;
 pub mod revocation;
 mod signed;
+// Publication: certificate status for the services, the OCSP responder,
+// the CRL publisher, the time-stamp authority, and their router.
+pub mod crl_publisher;
+pub mod http;
+pub mod ocsp_responder;
+pub mod publish_error;
+pub mod status;
+pub mod tsa;
 
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -52,7 +60,7 @@ pub use error::CaError;
 pub use hierarchy::{CaSettings, InitParams, Operator, init};
 
 /// Where the time comes from.
-pub trait Clock: Send + Sync {
+pub trait Clock: Send + Sync + std::fmt::Debug {
     /// The current time.
     fn now(&self) -> SystemTime;
 }

@@ -225,6 +225,12 @@ impl<'a> CrlBuilder<'a> {
         self
     }
 
+    /// Adds many revoked certificates.
+    pub fn entries(mut self, entries: impl IntoIterator<Item = RevokedEntry>) -> Self {
+        self.entries.extend(entries);
+        self
+    }
+
     /// Builds and signs the CRL. The signer's key must be the issuer
     /// certificate's key, and the certificate's keyUsage (when present)
     /// must include cRLSign.

@@ -860,9 +860,18 @@ impl<'a> ResponseBuilder<'a> {
     /// certificate's key.
     pub fn build(&self, signer: &dyn Signer) -> Result<OcspResponse, OcspError> {
         let spki = self.responder.tbs_certificate().subject_public_key_info();
-        let key = algorithm::verifying_key(spki).map_err(OcspError::BadSignature)?;
-        if !same_key(&key, signer.verifying_key()) {
-            return Err(OcspError::SignerKeyMismatch);
+        // The same key bits as the signer's encode: the same key, without
+        // decoding and validating the point again for every response (a
+        // responder signs many). Otherwise compare the decoded points.
+        let same_bits = signer
+            .verifying_key()
+            .to_public_key_info()
+            .is_ok_and(|ours| ours.subject_public_key == spki.subject_public_key);
+        if !same_bits {
+            let key = algorithm::verifying_key(spki).map_err(OcspError::BadSignature)?;
+            if !same_key(&key, signer.verifying_key()) {
+                return Err(OcspError::SignerKeyMismatch);
+            }
         }
         let responder_id = match self.id_kind {
             ResponderIdKind::ByKey => ResponderId::ByKey(

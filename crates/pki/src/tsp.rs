@@ -580,6 +580,173 @@ pub fn verify_token(
     })
 }
 
+// --- the TSA side: making tokens and responses ------------------------------
+
+/// The PKIFailureInfo bits a time-stamp authority refuses a request with
+/// (RFC 3161 §2.4.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureInfo {
+    /// badAlg (0): unrecognized or unsupported algorithm identifier.
+    BadAlg,
+    /// badRequest (2): transaction not permitted or supported.
+    BadRequest,
+    /// badDataFormat (5): the data submitted has the wrong format.
+    BadDataFormat,
+    /// timeNotAvailable (14): the TSA's time source is not available.
+    TimeNotAvailable,
+    /// unacceptedPolicy (15): the requested TSA policy is not supported.
+    UnacceptedPolicy,
+    /// unacceptedExtension (16): the requested extension is not supported.
+    UnacceptedExtension,
+    /// addInfoNotAvailable (17): the additional information requested
+    /// could not be understood or is not available.
+    AddInfoNotAvailable,
+    /// systemFailure (25): the request cannot be handled due to system failure.
+    SystemFailure,
+}
+
+impl FailureInfo {
+    /// The bit number in PKIFailureInfo.
+    pub const fn bit(self) -> usize {
+        match self {
+            FailureInfo::BadAlg => 0,
+            FailureInfo::BadRequest => 2,
+            FailureInfo::BadDataFormat => 5,
+            FailureInfo::TimeNotAvailable => 14,
+            FailureInfo::UnacceptedPolicy => 15,
+            FailureInfo::UnacceptedExtension => 16,
+            FailureInfo::AddInfoNotAvailable => 17,
+            FailureInfo::SystemFailure => 25,
+        }
+    }
+
+    /// The RFC 3161 name of the bit (`badAlg`, …).
+    pub fn name(self) -> &'static str {
+        FAIL_INFO_NAMES
+            .iter()
+            .find(|(bit, _)| *bit == self.bit())
+            .map_or("systemFailure", |(_, name)| name)
+    }
+}
+
+/// TimeStampResp as encoded by a TSA.
+#[derive(Clone, Debug, PartialEq, Eq, Sequence)]
+struct TimeStampRespOut<'a> {
+    status: PkiStatusInfoRef<'a>,
+    #[asn1(optional = "true")]
+    token: Option<der::asn1::AnyRef<'a>>,
+}
+
+/// The DER of a TimeStampResp granting `token` (status granted(0)).
+pub fn granted_response(token: &[u8]) -> Result<Vec<u8>, TspError> {
+    Ok(TimeStampRespOut {
+        status: PkiStatusInfoRef {
+            status: 0,
+            status_string: None,
+            fail_info: None,
+        },
+        token: Some(der::asn1::AnyRef::from_der(token)?),
+    }
+    .to_der()?)
+}
+
+/// The DER of a TimeStampResp refusing a request: status rejection(2), a
+/// statusString and the one failure bit.
+pub fn rejection_response(fail: FailureInfo, text: &str) -> Result<Vec<u8>, TspError> {
+    // A DER named-bit list ends at its last set bit.
+    let bit = fail.bit();
+    let mut bytes = vec![0u8; bit / 8 + 1];
+    bytes[bit / 8] = 0x80 >> (bit % 8);
+    let unused = (7 - bit % 8) as u8;
+    Ok(TimeStampRespOut {
+        status: PkiStatusInfoRef {
+            status: 2,
+            status_string: Some(vec![Utf8StringRef::new(text)?]),
+            fail_info: Some(BitString::new(unused, bytes)?),
+        },
+        token: None,
+    }
+    .to_der()?)
+}
+
+/// A GeneralizedTime with milliseconds, as RFC 3161 §2.4.2 allows for
+/// genTime: `YYYYMMDDhhmmss[.fff]Z`, trailing zeros of the fraction (and
+/// a bare dot) left out as DER requires.
+pub fn generalized_time_millis(at: SystemTime) -> Result<Any, TspError> {
+    let since = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_err(|_| TspError::BadTime)?;
+    let whole = SystemTime::UNIX_EPOCH + Duration::from_secs(since.as_secs());
+    let dt = der::DateTime::from_system_time(whole).map_err(|_| TspError::BadTime)?;
+    let mut text = format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}",
+        dt.year(),
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minutes(),
+        dt.seconds()
+    );
+    let millis = since.subsec_millis();
+    if millis != 0 {
+        let fraction = format!("{millis:03}");
+        text.push('.');
+        text.push_str(fraction.trim_end_matches('0'));
+    }
+    text.push('Z');
+    Ok(Any::new(Tag::GeneralizedTime, text.into_bytes())?)
+}
+
+impl TstInfo {
+    /// The TSTInfo of a new token: version 1, `serial` (positive, unique per
+    /// TSA), genTime `at` with milliseconds, ordering false, the request's
+    /// nonce echoed, no TSA name and no extensions (set the fields to add them).
+    pub fn new(
+        policy: ObjectIdentifier,
+        message_imprint: MessageImprint,
+        serial: u64,
+        at: SystemTime,
+        accuracy: Option<Accuracy>,
+        nonce: Option<Int>,
+    ) -> Result<Self, TspError> {
+        Ok(TstInfo {
+            version: 1,
+            policy,
+            message_imprint,
+            serial_number: Int::from(der::asn1::Uint::new(&serial.to_be_bytes())?),
+            gen_time: generalized_time_millis(at)?,
+            accuracy,
+            ordering: false,
+            nonce,
+            tsa: None,
+            extensions: None,
+        })
+    }
+}
+
+/// Signs a TSTInfo into a time-stamp token: a CMS SignedData with
+/// eContentType id-ct-TSTInfo and the signed attributes contentType,
+/// messageDigest and signingCertificateV2 (RFC 3161 §2.4.2, RFC 5816); the
+/// TSA certificate goes in when `include_certificate` (the request's
+/// certReq). The signer's key must be `tsa_cert`'s.
+pub fn sign_token(
+    info: &TstInfo,
+    signer: &dyn crate::Signer,
+    tsa_cert: &x509_cert::Certificate,
+    include_certificate: bool,
+) -> Result<Vec<u8>, crate::cms::CmsError> {
+    let options = crate::cms::SignOptions {
+        detached: false,
+        signing_time: None,
+        signing_certificate_v2: true,
+        include_certificates: include_certificate,
+        chain: Vec::new(),
+        signer_id: crate::cms::SignerIdKind::IssuerAndSerialNumber,
+        content_type: crate::oids::ID_CT_TST_INFO,
+    };
+    crate::cms::sign(&info.to_der()?, signer, tsa_cert, &options)
+}
+
 /// Parses `YYYYMMDDHHMMSS[.f+]Z` (the only GeneralizedTime form RFC 3161
 /// §2.4.2 allows) into a system time.
 fn parse_generalized_time(bytes: &[u8]) -> Option<SystemTime> {
@@ -684,5 +851,42 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn rejections_carry_their_failure_bit_and_round_trip() {
+        for fail in [
+            FailureInfo::BadAlg,
+            FailureInfo::BadRequest,
+            FailureInfo::BadDataFormat,
+            FailureInfo::TimeNotAvailable,
+            FailureInfo::UnacceptedPolicy,
+            FailureInfo::UnacceptedExtension,
+            FailureInfo::AddInfoNotAvailable,
+            FailureInfo::SystemFailure,
+        ] {
+            let der = rejection_response(fail, "no").unwrap();
+            let resp = TimeStampResp::from_der_bytes(&der).unwrap();
+            assert_eq!(resp.status, 2);
+            assert_eq!(resp.fail_info, vec![fail.name()]);
+            assert_eq!(resp.status_text, vec!["no".to_owned()]);
+            assert_eq!(resp.token, None);
+        }
+        // badAlg is bit 0: one byte, seven unused bits (DER named bits).
+        let der = rejection_response(FailureInfo::BadAlg, "bad").unwrap();
+        assert!(der.ends_with(&[0x03, 0x02, 0x07, 0x80]));
+    }
+
+    #[test]
+    fn gen_time_keeps_milliseconds_without_trailing_zeros() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_735_732_800_120);
+        let any = generalized_time_millis(t).unwrap();
+        assert_eq!(any.value(), b"20250101120000.12Z");
+        assert_eq!(parse_generalized_time(any.value()).unwrap(), t);
+        let whole = SystemTime::UNIX_EPOCH + Duration::from_secs(1_735_732_800);
+        assert_eq!(
+            generalized_time_millis(whole).unwrap().value(),
+            b"20250101120000Z"
+        );
     }
 }

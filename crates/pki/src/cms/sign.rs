@@ -237,9 +237,14 @@ pub(crate) fn signer_info(
     digest: &[u8],
 ) -> Result<Vec<u8>, CmsError> {
     let spki = cert.tbs_certificate().subject_public_key_info();
-    let cert_key = algorithm::verifying_key(spki)?;
     let key = signer.verifying_key();
-    if cert_key.to_le_bytes() != key.to_le_bytes() {
+    // The same key bits as the signer's encode: the same key, without
+    // decoding and validating the point (an order-q check costs as much as
+    // a verification) for every signature. Otherwise compare the points.
+    let same_bits = key
+        .to_public_key_info()
+        .is_ok_and(|ours| ours.subject_public_key == spki.subject_public_key);
+    if !same_bits && algorithm::verifying_key(spki)?.to_le_bytes() != key.to_le_bytes() {
         return Err(CmsError::KeyCertificateMismatch);
     }
     let size = key.param_set().key_size();

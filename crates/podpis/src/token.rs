@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use der::{Decode, Encode};
 use gost::SigningKey;
-use token::container::{Container, ContainerError, ContainerParams, Session};
+use token::container::{Container, ContainerError, ContainerParams, NewKey, Session};
 use token::cryptopro::{KeySpec, read_container_dir};
 use token::pfx::{PfxExportOptions, export_pfx, import_pfx};
 use x509_cert::Certificate;
@@ -437,21 +437,25 @@ fn import(args: &ImportArgs) -> Result<()> {
     let keys = keys_to_import(args)?;
     let pin = pin::read(user_pin(args.pin_file.as_deref()))?;
     let session = container.login(&pin).map_err(container_error(&args.path))?;
-    let mut ids = String::new();
-    for k in &keys {
-        let label = args.label.as_deref().unwrap_or(&k.label);
-        let exportable = !args.non_exportable;
-        let id = match &k.certificate {
-            Some(cert) => {
-                session.import_key_with_certificate(&k.key, &cert.to_der()?, label, exportable)
-            }
-            None => session.import_key(&k.key, label, exportable),
-        }
+    let certificates = keys
+        .iter()
+        .map(|k| k.certificate.as_ref().map(Encode::to_der).transpose())
+        .collect::<Result<Vec<_>, _>>()?;
+    let new: Vec<NewKey<'_>> = keys
+        .iter()
+        .zip(&certificates)
+        .map(|(k, cert)| NewKey {
+            key: &k.key,
+            label: args.label.as_deref().unwrap_or(&k.label),
+            exportable: !args.non_exportable,
+            certificate: cert.as_deref(),
+        })
+        .collect();
+    // One write for all keys: a refused key leaves the container as it was.
+    let ids = session
+        .import_keys(&new)
         .map_err(container_error(&args.path))?;
-        ids.push_str(&id);
-        ids.push('\n');
-    }
-    print(&ids)
+    print(&ids.iter().map(|id| format!("{id}\n")).collect::<String>())
 }
 
 fn generate(args: &GenArgs) -> Result<()> {

@@ -991,37 +991,67 @@ impl Session {
         exportable: bool,
         cert_der: Option<&[u8]>,
     ) -> Result<String, ContainerError> {
-        let secret = key.to_le_bytes();
-        let public = key.verifying_key().to_le_bytes();
-        if let Some(der) = cert_der {
-            let (param_set, cert_public) = certificate_key(der, "new key")?;
-            if param_set != key.param_set() || cert_public != public {
-                return Err(ContainerError::CertificateMismatch("new key".to_owned()));
+        let new = NewKey {
+            key,
+            label,
+            exportable,
+            certificate: cert_der,
+        };
+        let mut ids = self.add_keys(std::slice::from_ref(&new), id)?;
+        ids.pop().ok_or(ContainerError::Crypto)
+    }
+
+    /// Adds `keys` in one write (all or none); `id` names the key when
+    /// exactly one is added, else ids are drawn at random.
+    fn add_keys(
+        &self,
+        keys: &[NewKey<'_>],
+        id: Option<&str>,
+    ) -> Result<Vec<String>, ContainerError> {
+        for new in keys {
+            if let Some(der) = new.certificate {
+                let (param_set, cert_public) = certificate_key(der, "new key")?;
+                if param_set != new.key.param_set()
+                    || cert_public != new.key.verifying_key().to_le_bytes()
+                {
+                    return Err(ContainerError::CertificateMismatch("new key".to_owned()));
+                }
             }
         }
         self.modify(|body| {
-            let id = match id {
-                Some(id) if body.keys.iter().any(|k| k.id == id) => {
-                    return Err(ContainerError::KeyIdExists(id.to_owned()));
-                }
-                Some(id) => id.to_owned(),
-                None => new_key_id()?,
-            };
-            let mut rec = KeyRecord {
-                id,
-                label: label.to_owned(),
-                param_set: key.param_set(),
-                exportable,
-                public: public.clone(),
-                nonce: random()?,
-                ct: Vec::new(),
-                cert: cert_der.map(<[u8]>::to_vec).unwrap_or_default(),
-            };
-            rec.ct = seal(&self.mk, &rec.nonce, &key_aad(&body.params, &rec), &secret)?;
-            let id = rec.id.clone();
-            body.keys.push(rec);
-            Ok(id)
+            let mut ids = Vec::with_capacity(keys.len());
+            for new in keys {
+                let id = match id {
+                    Some(id) if body.keys.iter().any(|k| k.id == id) => {
+                        return Err(ContainerError::KeyIdExists(id.to_owned()));
+                    }
+                    Some(id) => id.to_owned(),
+                    None => new_key_id()?,
+                };
+                let secret = new.key.to_le_bytes();
+                let mut rec = KeyRecord {
+                    id,
+                    label: new.label.to_owned(),
+                    param_set: new.key.param_set(),
+                    exportable: new.exportable,
+                    public: new.key.verifying_key().to_le_bytes(),
+                    nonce: random()?,
+                    ct: Vec::new(),
+                    cert: new.certificate.map(<[u8]>::to_vec).unwrap_or_default(),
+                };
+                rec.ct = seal(&self.mk, &rec.nonce, &key_aad(&body.params, &rec), &secret)?;
+                ids.push(rec.id.clone());
+                body.keys.push(rec);
+            }
+            Ok(ids)
         })
+    }
+
+    /// Imports several keys, each with its certificate if it has one, in
+    /// one write: a crash or a refused key leaves the container as it was.
+    /// Returns the new ids in order.
+    pub fn import_keys(&self, keys: &[NewKey<'_>]) -> Result<Vec<String>, ContainerError> {
+        self.add_keys(keys, None)
     }
 
     /// Generates a key in the container; returns its id.
@@ -1161,6 +1191,19 @@ fn find<'a>(body: &'a Body, id: &str) -> Result<&'a KeyRecord, ContainerError> {
         .iter()
         .find(|k| k.id == id)
         .ok_or_else(|| ContainerError::KeyNotFound(id.to_owned()))
+}
+
+/// A key to add with [`Session::import_keys`].
+#[derive(Debug, Clone, Copy)]
+pub struct NewKey<'a> {
+    /// The private key.
+    pub key: &'a SigningKey,
+    /// Its label.
+    pub label: &'a str,
+    /// Whether it may be exported later.
+    pub exportable: bool,
+    /// Its certificate (DER), whose public key must be the key's.
+    pub certificate: Option<&'a [u8]>,
 }
 
 /// A key of an unlocked container, usable wherever a [`pki::Signer`] is.

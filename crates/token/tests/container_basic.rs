@@ -9,7 +9,7 @@ use gost::{ParamSet, SigningKey};
 use pki::algorithm::DigestAlgorithm;
 use pki::cert::CertificateBuilder;
 use pki::{Diagnostic, KeySigner, Signer};
-use token::container::{Container, ContainerError, ContainerParams};
+use token::container::{Container, ContainerError, ContainerParams, NewKey};
 
 const PIN: &str = "4815-user-PIN";
 const SO: &str = "1623-so-PUK";
@@ -270,4 +270,53 @@ fn generate_key_with_a_chosen_id() {
         );
     }
     assert_eq!(c.keys().unwrap().len(), 1);
+}
+
+#[test]
+fn several_keys_import_in_one_write_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = new_container(&dir);
+    let s = c.login(PIN).unwrap();
+    let a = SigningKey::generate(ParamSet::Tc26A256).unwrap();
+    let b = SigningKey::generate(ParamSet::Tc26A512).unwrap();
+    let signer = KeySigner::new(a.clone());
+    let nb = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let cert_a = CertificateBuilder::new(
+        pki::name::parse_name("CN=A").unwrap(),
+        signer.verifying_key(),
+        nb,
+        nb + Duration::from_secs(86400),
+    )
+    .build(&signer)
+    .unwrap()
+    .to_der()
+    .unwrap();
+    let key = |key, certificate| NewKey {
+        key,
+        label: "k",
+        exportable: false,
+        certificate,
+    };
+
+    // The second key carries the first key's certificate: nothing is written.
+    let before = std::fs::read(c.path()).unwrap();
+    let err = s
+        .import_keys(&[key(&a, Some(&cert_a)), key(&b, Some(&cert_a))])
+        .unwrap_err();
+    assert_eq!(err.code(), "CERT_KEY_MISMATCH");
+    assert!(c.keys().unwrap().is_empty());
+    assert_eq!(std::fs::read(c.path()).unwrap(), before);
+
+    // Both good: both stored, in order, with their certificates.
+    let ids = s
+        .import_keys(&[key(&a, Some(&cert_a)), key(&b, None)])
+        .unwrap();
+    let keys = c.keys().unwrap();
+    assert_eq!(
+        keys.iter().map(|k| &k.id).collect::<Vec<_>>(),
+        ids.iter().collect::<Vec<_>>()
+    );
+    assert_eq!(keys[0].certificate.as_deref(), Some(&cert_a[..]));
+    assert!(keys[1].certificate.is_none());
+    assert_eq!(s.signer(&ids[1]).unwrap().param_set(), ParamSet::Tc26A512);
 }

@@ -47,8 +47,11 @@ pub mod ocsp_responder;
 pub mod publish_error;
 pub mod status;
 pub mod tsa;
+// The publication services over the store, wired to the CA.
+pub mod service;
+pub mod store_status;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::SystemTime;
 
 use der::Decode;
@@ -129,6 +132,7 @@ pub struct Ca {
     settings: CaSettings,
     signer: Option<Arc<dyn Signer>>,
     serials: SerialSource,
+    listeners: RwLock<Vec<Arc<dyn status::StatusListener>>>,
 }
 
 impl std::fmt::Debug for Ca {
@@ -165,6 +169,7 @@ impl Ca {
             settings,
             signer: None,
             serials: Arc::new(Serial::random),
+            listeners: RwLock::new(Vec::new()),
         })
     }
 
@@ -184,6 +189,33 @@ impl Ca {
     pub fn with_serial_source(mut self, source: SerialSource) -> Ca {
         self.serials = source;
         self
+    }
+
+    /// Tells `listener` of every revocation, suspension and release this
+    /// `Ca` commits, right after the commit (the OCSP responder drops its
+    /// pre-signed response, the CRL publisher issues a new CRL). Changes
+    /// committed by other processes reach a node's services by polling
+    /// ([`http::PublicationConfig::poll_changes`]).
+    pub fn add_listener(&self, listener: Arc<dyn status::StatusListener>) {
+        self.listeners
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(listener);
+    }
+
+    /// Tells the listeners that `serial` changed status.
+    fn notify(&self, serial: &Serial) {
+        let Ok(serial) = store_status::serial_number(serial) else {
+            return;
+        };
+        for listener in self
+            .listeners
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
+            listener.status_changed(&serial);
+        }
     }
 
     /// The store.

@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use crate::model::{from_unix, unix};
-use crate::{Audit, FailPoint, JournalEntry, JournalFilter, Serial, Store, StoreError};
+use crate::{Audit, Backend, FailPoint, JournalEntry, JournalFilter, Serial, Store, StoreError};
 
 /// Action names, `object.verb`.
 pub mod action {
@@ -43,6 +43,9 @@ pub mod action {
     pub const CRL_ISSUED: &str = "crl.issued";
 }
 
+/// The PostgreSQL advisory lock that orders journal writes ("podpis-j").
+const JOURNAL_LOCK: i64 = 0x706f_6470_6973_2d6a;
+
 /// Writes a journal entry inside `tx`, the transaction of the change it
 /// records. `details` (a JSON object) gets the audit context under
 /// `context`. Honours [`FailPoint::BeforeJournal`].
@@ -62,6 +65,17 @@ pub(crate) async fn record(
     };
     if !audit.context.is_null() {
         details.insert("context".to_owned(), audit.context.clone());
+    }
+    if store.backend() == Backend::Postgres {
+        // Journal ids in commit order: the id is drawn under a lock held
+        // until this transaction ends, so a reader that sees entry N sees
+        // every entry before it — a poller following the journal by id
+        // (other nodes' OCSP responders) never skips one committed late.
+        // SQLite has one writer at a time, so its ids are in order anyway.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(JOURNAL_LOCK)
+            .execute(&mut **tx)
+            .await?;
     }
     sqlx::query(
         "INSERT INTO journal (at, actor, action, object_type, object_id, details)

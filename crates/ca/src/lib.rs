@@ -25,6 +25,13 @@
 //!   proves possession of a compromised key; suspension and release;
 //! * [`crl`]: a CRL of the issuing CA, now.
 //!
+//! Publication: [`status`] (what the services read, and how they are told
+//! of a change), [`ocsp_responder`], [`crl_publisher`], [`tsa`], [`http`]
+//! (one router), [`store_status`] (status and counters over the store) and
+//! [`service`] (the services' certificates, and [`service::publication_for`],
+//! the whole publication of a CA for `podpis serve`). The `Ca` tells its
+//! listeners ([`Ca::add_listener`]) of every status change it commits.
+//!
 //! Every state change is journaled by the store in the same transaction.
 //! Time comes from a [`Clock`], so expiry and validity are testable.
 #![forbid(unsafe_code)]

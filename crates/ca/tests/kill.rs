@@ -23,14 +23,15 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use ca::Ca;
 use ca::crl_publisher::{CrlConfig, CrlPublisher};
 use ca::ocsp_responder::{OcspConfig, OcspResponder};
 use ca::status::{CertState, StatusSource, SystemClock};
 use ca::store_status::StoreStatus;
-use ca::{Ca, CaError};
 use common::{fixture, in_person, person};
 use gost::{ParamSet, SigningKey};
 use pki::KeySigner;
+use pki::crl::CrlReason;
 use pki::ocsp::{CertId, CertIdHash, OcspCertStatus, OcspPolicy, RequestBuilder, verify_response};
 use store::testing::TestDb;
 use store::{CertStatus, JournalFilter, RequestState, Serial, Store};
@@ -93,10 +94,9 @@ fn kill_worker() {
                 writeln!(out, "ACK ISSUED {}", cert.serial.to_hex()).unwrap();
                 out.flush().unwrap();
                 if i % 2 == 1 {
-                    let reason = pki::crl::CrlReason::KeyCompromise;
-                    let done: Result<_, CaError> =
-                        ca.revoke(&cert.serial, reason, "operator1").await;
-                    done.unwrap();
+                    ca.revoke(&cert.serial, CrlReason::KeyCompromise, "operator1")
+                        .await
+                        .unwrap();
                     writeln!(out, "ACK REVOKED {}", cert.serial.to_hex()).unwrap();
                     out.flush().unwrap();
                 }

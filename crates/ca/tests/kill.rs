@@ -167,7 +167,35 @@ fn run_and_kill(url: &str, key_hex: &str, acked: &mut Acked) {
     }
 }
 
+/// Waits until the database stops changing. A PostgreSQL server may still
+/// be executing a COMMIT the killed worker sent just before it died (the
+/// transaction then commits whole, a moment after the kill); SQLite's
+/// writer died with the process.
+async fn settle(ca: &Ca) {
+    let snapshot = || async {
+        let store = ca.store();
+        (
+            store.last_journal_id().await.unwrap(),
+            store
+                .certificate_counts(ca.issuing().record.id)
+                .await
+                .unwrap(),
+        )
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut last = snapshot().await;
+    loop {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = snapshot().await;
+        if now == last || Instant::now() > deadline {
+            return;
+        }
+        last = now;
+    }
+}
+
 async fn check(name: &str, ca: &Ca, issuing_key: Arc<KeySigner>, acked: &Acked) {
+    settle(ca).await;
     let store = ca.store();
     // The database itself.
     assert_eq!(

@@ -7,10 +7,8 @@
 use std::time::{Duration, SystemTime};
 
 use pki::Signer;
-use pki::crl::{CrlBuilder, CrlReason, RevokedEntry};
+use pki::crl::{CrlBuilder, RevokedEntry};
 use serde_json::json;
-use store::CertStatus;
-use x509_cert::serial_number::SerialNumber;
 
 use crate::{Authority, Ca, CaError};
 
@@ -40,17 +38,10 @@ impl Ca {
     pub async fn crl(&self) -> Result<IssuedCrl, CaError> {
         let signer = self.signer()?.clone();
         let revoked = self.store.revoked(self.issuing.record.id).await?;
-        let mut entries = Vec::with_capacity(revoked.len());
-        for r in revoked {
-            let serial = SerialNumber::new(r.serial.as_bytes())
-                .map_err(|e| CaError::StoredDataInvalid(format!("serial {}: {e}", r.serial)))?;
-            let reason = match r.status.status {
-                CertStatus::Hold => CrlReason::CertificateHold,
-                _ => r.status.reason.unwrap_or(CrlReason::Unspecified),
-            };
-            let at = r.status.revoked_at.unwrap_or(SystemTime::UNIX_EPOCH);
-            entries.push(RevokedEntry::new(serial, at, reason));
-        }
+        let entries = revoked
+            .iter()
+            .map(crate::store_status::revoked_entry)
+            .collect::<Result<Vec<_>, _>>()?;
         self.sign_crl(&self.issuing, signer.as_ref(), entries).await
     }
 

@@ -169,6 +169,9 @@ pub enum CaError {
     /// Stored CA data cannot be read back.
     #[error("stored CA data is invalid: {0}")]
     StoredDataInvalid(String),
+    /// A publication service (OCSP, CRL, TSA) could not be set up.
+    #[error(transparent)]
+    Publication(#[from] crate::publish_error::PublishError),
 }
 
 impl CaError {
@@ -228,6 +231,7 @@ impl Diagnostic for CaError {
             CaError::Crl(e) => e.code(),
             CaError::Store(e) => e.code(),
             CaError::StoredDataInvalid(_) => "CA_STORED_DATA_INVALID",
+            CaError::Publication(e) => e.code(),
         }
     }
 
@@ -355,6 +359,7 @@ impl Diagnostic for CaError {
             }
             CaError::Crl(e) => e.message_ru(),
             CaError::Store(e) => e.message_ru(),
+            CaError::Publication(e) => e.message_ru(),
             CaError::StoredDataInvalid(e) => {
                 format!("Данные УЦ в базе повреждены ({e}). Восстановите базу из резервной копии.")
             }
@@ -489,6 +494,7 @@ impl Diagnostic for CaError {
             }
             CaError::Crl(e) => e.message_en(),
             CaError::Store(e) => e.message_en(),
+            CaError::Publication(e) => e.message_en(),
             CaError::StoredDataInvalid(e) => {
                 format!("Stored CA data is damaged ({e}). Restore the database from a backup.")
             }

@@ -25,7 +25,7 @@ use crate::{Ca, CaError, actor_name, spki_hash};
 
 /// How many serials are drawn before giving up (a collision of 126-bit
 /// random numbers means the RNG is broken, not bad luck).
-const SERIAL_ATTEMPTS: usize = 8;
+pub(crate) const SERIAL_ATTEMPTS: usize = 8;
 
 /// `t` plus `months` calendar months, the day clamped to the month's last
 /// (31 January + 1 month = 28 or 29 February); the time of day is kept.

@@ -25,6 +25,13 @@
 //!   proves possession of a compromised key; suspension and release;
 //! * [`crl`]: a CRL of the issuing CA, now.
 //!
+//! Publication: [`status`] (what the services read, and how they are told
+//! of a change), [`ocsp_responder`], [`crl_publisher`], [`tsa`], [`http`]
+//! (one router), [`store_status`] (status and counters over the store) and
+//! [`service`] (the services' certificates, and [`service::publication_for`],
+//! the whole publication of a CA for `podpis serve`). The `Ca` tells its
+//! listeners ([`Ca::add_listener`]) of every status change it commits.
+//!
 //! Every state change is journaled by the store in the same transaction.
 //! Time comes from a [`Clock`], so expiry and validity are testable.
 #![forbid(unsafe_code)]
@@ -47,8 +54,11 @@ pub mod ocsp_responder;
 pub mod publish_error;
 pub mod status;
 pub mod tsa;
+// The publication services over the store, wired to the CA.
+pub mod service;
+pub mod store_status;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::SystemTime;
 
 use der::Decode;
@@ -129,6 +139,7 @@ pub struct Ca {
     settings: CaSettings,
     signer: Option<Arc<dyn Signer>>,
     serials: SerialSource,
+    listeners: RwLock<Vec<Arc<dyn status::StatusListener>>>,
 }
 
 impl std::fmt::Debug for Ca {
@@ -165,6 +176,7 @@ impl Ca {
             settings,
             signer: None,
             serials: Arc::new(Serial::random),
+            listeners: RwLock::new(Vec::new()),
         })
     }
 
@@ -184,6 +196,33 @@ impl Ca {
     pub fn with_serial_source(mut self, source: SerialSource) -> Ca {
         self.serials = source;
         self
+    }
+
+    /// Tells `listener` of every revocation, suspension and release this
+    /// `Ca` commits, right after the commit (the OCSP responder drops its
+    /// pre-signed response, the CRL publisher issues a new CRL). Changes
+    /// committed by other processes reach a node's services by polling
+    /// ([`http::PublicationConfig::poll_changes`]).
+    pub fn add_listener(&self, listener: Arc<dyn status::StatusListener>) {
+        self.listeners
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(listener);
+    }
+
+    /// Tells the listeners that `serial` changed status.
+    fn notify(&self, serial: &Serial) {
+        let Ok(serial) = store_status::serial_number(serial) else {
+            return;
+        };
+        for listener in self
+            .listeners
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
+            listener.status_changed(&serial);
+        }
     }
 
     /// The store.

@@ -153,10 +153,14 @@ impl Ca {
     ) -> Result<CertificateRecord, CaError> {
         let context = serde_json::to_value(requester).unwrap_or_default();
         let audit = self.audit(&requester.actor()).with_context(context);
-        self.store
+        let record = self
+            .store
             .change_status(serial, change, &audit)
             .await
-            .map_err(|e| status_error(serial, change, e))
+            .map_err(|e| status_error(serial, change, e))?;
+        // Committed: the publication services learn of it now.
+        self.notify(serial);
+        Ok(record)
     }
 
     /// Revokes `serial` for `reason` on `operator`'s decision. Suspension

@@ -2,8 +2,8 @@
 //! status of every certificate a CA issued, behind the [`StatusSource`]
 //! trait, and how they learn of a change at once ([`StatusListener`]).
 //!
-//! The store implements [`StatusSource`] over its database (SQLite or
-//! PostgreSQL, async with sqlx); [`MemoryStatus`] is an in-memory
+//! [`crate::store_status::StoreStatus`] implements [`StatusSource`] over
+//! the store (SQLite or PostgreSQL, async with sqlx); [`MemoryStatus`] is an in-memory
 //! implementation — a sorted index, for a small CA, tests and benchmarks.
 //! The methods return boxed futures so that the trait stays object-safe:
 //! the services hold an `Arc<dyn StatusSource>`, and only cache misses and

@@ -165,6 +165,25 @@ impl Store {
         row.as_ref().map(certificate_record).transpose()
     }
 
+    /// CA `ca_id`'s certificates of the key whose SPKI hashes to
+    /// `spki_hash`, newest first (a service's certificate is found again
+    /// by its key after a restart).
+    pub async fn certificates_for_key(
+        &self,
+        ca_id: i64,
+        spki_hash: &str,
+    ) -> Result<Vec<CertificateRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM certificates WHERE ca_id = $1 AND spki_hash = $2
+             ORDER BY issued_at DESC, serial"
+        ))
+        .bind(ca_id)
+        .bind(spki_hash)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(certificate_record).collect()
+    }
+
     /// The status of the certificate with `serial` (`None`: unknown to
     /// this CA) — what an OCSP responder answers.
     pub async fn status(&self, serial: &Serial) -> Result<Option<StatusEntry>, StoreError> {

@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use crate::model::{from_unix, unix};
-use crate::{Audit, FailPoint, JournalEntry, JournalFilter, Store, StoreError};
+use crate::{Audit, Backend, FailPoint, JournalEntry, JournalFilter, Serial, Store, StoreError};
 
 /// Action names, `object.verb`.
 pub mod action {
@@ -43,6 +43,9 @@ pub mod action {
     pub const CRL_ISSUED: &str = "crl.issued";
 }
 
+/// The PostgreSQL advisory lock that orders journal writes ("podpis-j").
+const JOURNAL_LOCK: i64 = 0x706f_6470_6973_2d6a;
+
 /// Writes a journal entry inside `tx`, the transaction of the change it
 /// records. `details` (a JSON object) gets the audit context under
 /// `context`. Honours [`FailPoint::BeforeJournal`].
@@ -62,6 +65,17 @@ pub(crate) async fn record(
     };
     if !audit.context.is_null() {
         details.insert("context".to_owned(), audit.context.clone());
+    }
+    if store.backend() == Backend::Postgres {
+        // Journal ids in commit order: the id is drawn under a lock held
+        // until this transaction ends, so a reader that sees entry N sees
+        // every entry before it — a poller following the journal by id
+        // (other nodes' OCSP responders) never skips one committed late.
+        // SQLite has one writer at a time, so its ids are in order anyway.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(JOURNAL_LOCK)
+            .execute(&mut **tx)
+            .await?;
     }
     sqlx::query(
         "INSERT INTO journal (at, actor, action, object_type, object_id, details)
@@ -112,6 +126,46 @@ impl Store {
         let mut tx = self.begin().await?;
         record(self, &mut tx, audit, action, object, details).await?;
         commit(self, tx).await
+    }
+
+    /// The certificate status changes (revoked, held, released) journaled
+    /// after entry `after_id`, at most `limit`, in journal order: each
+    /// entry's id and the certificate's serial. How the OCSP responders and
+    /// CRL publishers of other nodes learn of a change by polling.
+    pub async fn status_changes_since(
+        &self,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, Serial)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, object_id FROM journal
+             WHERE id > $1 AND object_type = 'certificate' AND action IN ($2, $3, $4)
+             ORDER BY id LIMIT $5",
+        )
+        .bind(after_id)
+        .bind(action::CERTIFICATE_REVOKED)
+        .bind(action::CERTIFICATE_HELD)
+        .bind(action::CERTIFICATE_RELEASED)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: i64 = row.try_get("id")?;
+                let object: String = row.try_get("object_id")?;
+                let serial = Serial::parse_hex(&object)
+                    .ok_or_else(|| StoreError::Corrupt(format!("journal serial {object:?}")))?;
+                Ok((id, serial))
+            })
+            .collect()
+    }
+
+    /// The id of the last journal entry (0 when empty).
+    pub async fn last_journal_id(&self) -> Result<i64, StoreError> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM journal")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(id.unwrap_or(0))
     }
 
     /// Journal entries in order, filtered.

@@ -200,6 +200,27 @@ impl Store {
         })
     }
 
+    /// Checks the database file: SQLite's `PRAGMA integrity_check` and
+    /// `PRAGMA foreign_key_check`; the problems found (none: empty). On
+    /// PostgreSQL the server keeps its files consistent and references are
+    /// enforced on every write, so there is nothing to check here.
+    pub async fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        if self.backend == Backend::Postgres {
+            return Ok(Vec::new());
+        }
+        let mut problems: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(&self.pool)
+            .await?;
+        problems.retain(|p| p != "ok");
+        let dangling = sqlx::query("PRAGMA foreign_key_check")
+            .fetch_all(&self.pool)
+            .await?;
+        if !dangling.is_empty() {
+            problems.push(format!("{} rows with a dangling reference", dangling.len()));
+        }
+        Ok(problems)
+    }
+
     /// The pool, for reads.
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool

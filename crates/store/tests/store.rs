@@ -742,3 +742,106 @@ async fn the_ca_is_recorded_once() {
         assert_eq!(err.code(), "STORE_WRONG_STATE", "{}", db.name());
     }
 }
+
+#[tokio::test]
+async fn the_publication_queries_follow_status_changes_and_keys() {
+    for db in TestDb::both().await {
+        let name = db.name();
+        let store = db.open().await;
+        let ca = make_ca(&store).await;
+        assert_eq!(store.integrity_check().await.unwrap(), Vec::<String>::new());
+        let start = store.last_journal_id().await.unwrap();
+        assert!(start > 0, "{name}: ca.created is journaled");
+        assert!(
+            store
+                .status_changes_since(start, 100)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        let (a, b) = (Serial::random().unwrap(), Serial::random().unwrap());
+        let id = approved(&store, "key-a").await;
+        store
+            .issue_certificate(&certificate(ca, Some(id), a.clone()), &audit("ca"))
+            .await
+            .unwrap();
+        let mut service = certificate(ca, None, b.clone());
+        service.spki_hash = "service-key".into();
+        store
+            .issue_certificate(&service, &audit("system"))
+            .await
+            .unwrap();
+        // Issuance is not a status change.
+        assert!(
+            store
+                .status_changes_since(start, 100)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        store
+            .change_status(&a, StatusChange::Hold, &audit("op"))
+            .await
+            .unwrap();
+        store
+            .change_status(&a, StatusChange::Release, &audit("op"))
+            .await
+            .unwrap();
+        store
+            .change_status(
+                &b,
+                StatusChange::Revoke(CrlReason::Superseded),
+                &audit("op"),
+            )
+            .await
+            .unwrap();
+        // A refused change journals nothing the pollers see.
+        assert!(
+            store
+                .change_status(&a, StatusChange::Release, &audit("op"))
+                .await
+                .is_err()
+        );
+        let changes = store.status_changes_since(start, 100).await.unwrap();
+        let serials: Vec<_> = changes.iter().map(|(_, s)| s.clone()).collect();
+        assert_eq!(serials, vec![a.clone(), a.clone(), b.clone()], "{name}");
+        assert!(changes.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(
+            store.status_changes_since(changes[0].0, 1).await.unwrap(),
+            vec![changes[1].clone()],
+            "{name}: paged after an id"
+        );
+        assert_eq!(store.last_journal_id().await.unwrap(), changes[2].0);
+
+        // Certificates found by their key, newest first.
+        let found = store.certificates_for_key(ca, "service-key").await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].serial, b);
+        assert!(
+            store
+                .certificates_for_key(ca, "nobody")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            store
+                .certificates_for_key(ca + 1000, "service-key")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // Blocks of a counter never overlap.
+        assert_eq!(store.reserve_values("tsa:serial", 10).await.unwrap(), 10);
+        assert_eq!(store.next_value("tsa:serial").await.unwrap(), 11);
+        assert_eq!(
+            store.reserve_values("tsa:serial", 0).await.unwrap(),
+            12,
+            "at least one"
+        );
+        assert_eq!(store.current_value("tsa:serial").await.unwrap(), 12);
+    }
+}

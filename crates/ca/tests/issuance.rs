@@ -150,8 +150,8 @@ async fn every_kind_gets_a_qualified_certificate() {
                 .not_before
                 .to_system_time();
             let na = cert.tbs_certificate().validity().not_after.to_system_time();
-            assert_eq!(nb, start());
-            assert_eq!(na, ca::issuance::add_months(start(), 15));
+            assert_eq!(nb, fx.ca.now());
+            assert_eq!(na, ca::issuance::add_months(fx.ca.now(), 15));
             let pkup = extension_value::<PrivateKeyUsagePeriod>(&cert)
                 .unwrap()
                 .unwrap();

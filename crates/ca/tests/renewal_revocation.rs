@@ -210,7 +210,7 @@ async fn operators_revoke_suspend_and_release() {
             .await
             .unwrap();
         assert_eq!(revoked.status.reason, Some(CrlReason::AffiliationChanged));
-        assert_eq!(revoked.status.revoked_at, Some(start()));
+        assert_eq!(revoked.status.revoked_at, Some(fx.ca.now()));
         for err in [
             fx.ca
                 .revoke(&b.serial, CrlReason::KeyCompromise, "operator1")
@@ -462,7 +462,7 @@ async fn the_crl_lists_revoked_and_suspended_certificates() {
         assert!(entry(&released.serial).is_none());
         assert_eq!(
             crl.next_update().unwrap(),
-            start() + Duration::from_secs(24 * 3600)
+            fx.ca.now() + Duration::from_secs(24 * 3600)
         );
 
         // The root's CRL: signed with the root key only.

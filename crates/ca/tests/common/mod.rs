@@ -28,13 +28,18 @@ pub(crate) struct Fixture {
     pub(crate) issuing_key: Arc<KeySigner>,
 }
 
-/// Now, in whole seconds (certificates carry whole seconds).
+/// The tests' "now": the time the first caller asked, in whole seconds
+/// (certificates carry whole seconds), the same for the whole test binary —
+/// so comparisons with it hold however long a test runs.
 pub(crate) fn start() -> SystemTime {
-    let secs = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+    static START: std::sync::OnceLock<SystemTime> = std::sync::OnceLock::new();
+    *START.get_or_init(|| {
+        let secs = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+    })
 }
 
 pub(crate) fn operator() -> Operator {

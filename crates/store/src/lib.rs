@@ -9,7 +9,8 @@
 //! * [`Store`]: a connection pool and the migration runner; one module per
 //!   aggregate adds its operations: [`authority`] (the CA certificates),
 //!   [`requests`] (requests and identifications), [`certificates`]
-//!   (issuance and revocation status), [`journal`], [`counters`].
+//!   (issuance and revocation status), [`journal`], [`counters`],
+//!   [`operators`] (operator accounts, applicants' request tokens).
 //! * Every operation that changes state runs in one transaction together
 //!   with its journal entry, so the journal never misses or invents a
 //!   change. On SQLite write transactions start with `BEGIN IMMEDIATE` (no
@@ -27,6 +28,7 @@ mod error;
 pub mod journal;
 mod migrate;
 mod model;
+pub mod operators;
 pub mod requests;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -40,6 +42,7 @@ use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 
 pub use error::StoreError;
 pub use migrate::SCHEMA_VERSION;
+pub use operators::OperatorAccount;
 pub use model::{
     Audit, CaRecord, CaRole, CertStatus, CertificateRecord, Identification, JournalEntry,
     JournalFilter, NewCa, NewCertificate, NewRequest, RequestRecord, RequestState, Serial,

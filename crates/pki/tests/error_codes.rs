@@ -60,7 +60,13 @@ fn upper_snake_literals(code: &str) -> Vec<String> {
 fn codes_in_sources() -> BTreeSet<String> {
     let mut files = Vec::new();
     // This crate and the crates above it that report errors the same way.
-    for dir in ["src", "../token/src", "../pkcs11/src", "../store/src", "../ca/src"] {
+    for dir in [
+        "src",
+        "../token/src",
+        "../pkcs11/src",
+        "../store/src",
+        "../ca/src",
+    ] {
         sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut files);
     }
     let mut codes = BTreeSet::new();

@@ -101,6 +101,47 @@ revoked certificate cannot be released.",
     Release(SerialArgs),
     Crl(CrlArgs),
     Status(StatusArgs),
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+}
+
+/// `podpis ca operator …`
+#[derive(Debug, Subcommand)]
+#[command(
+    about = "Учётные записи операторов / Operator accounts",
+    long_about = "\
+Учётные записи операторов для REST API и веб-страниц podpis serve: логин, пароль (хранится \
+только хеш Argon2id), роль. Повторный add с тем же логином меняет пароль и роль и снимает \
+блокировку.
+
+Operator accounts for the REST API and web pages of podpis serve: login, password (only its \
+Argon2id hash is stored), role. Adding an existing login again resets its password and role and \
+clears a lockout."
+)]
+enum OperatorCommand {
+    Add(OperatorAddArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    about = "Создать или изменить оператора / Create or reset an operator",
+    after_help = "Example / Пример:\n  podpis ca operator add --data ca --login petrova --password-file petrova.pass"
+)]
+struct OperatorAddArgs {
+    #[command(flatten)]
+    place: Place,
+    /// The operator's login (recorded in the journal) / логин оператора
+    #[arg(long, value_name = "LOGIN")]
+    login: String,
+    /// File with the password, at least 10 characters (else PODPIS_OPERATOR_PASSWORD or a prompt) / файл с паролем
+    #[arg(long, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+    /// operator or admin / роль
+    #[arg(long, default_value = "operator")]
+    role: String,
+    /// Create the account disabled (or disable an existing one) / отключить учётную запись
+    #[arg(long)]
+    disabled: bool,
 }
 
 /// Where the CA's state is: every subcommand takes these.
@@ -634,6 +675,7 @@ async fn dispatch(args: &CaArgs) -> Result<u8> {
         CaCommand::Release(a) => suspend(a, false).await.map(|()| 0),
         CaCommand::Crl(a) => crl(a).await.map(|()| 0),
         CaCommand::Status(a) => status(a).await,
+        CaCommand::Operator(OperatorCommand::Add(a)) => operator_add(a).await.map(|()| 0),
     }
 }
 
@@ -668,10 +710,60 @@ async fn open_ca(place: &Place) -> Result<Ca> {
 
 /// Opens the CA with its issuing key (the PIN is asked for).
 async fn open_ca_with_key(place: &Place, pin: &IssuingPin) -> Result<Ca> {
-    let ca = open_ca(place).await?;
+    open_for_server(
+        &place.data,
+        place.database_url.as_deref(),
+        pin.pin_file.as_deref(),
+    )
+    .await
+}
+
+/// Opens the CA in `data` (or at `database_url`) with its issuing key,
+/// the PIN from `pin_file`, else PODPIS_PIN, else the terminal (`podpis
+/// serve` uses it too).
+pub(crate) async fn open_for_server(
+    data: &Path,
+    database_url: Option<&str>,
+    pin_file: Option<&Path>,
+) -> Result<Ca> {
+    let place = Place {
+        data: data.to_path_buf(),
+        database_url: database_url.map(str::to_owned),
+    };
+    let ca = open_ca(&place).await?;
     let key_ref = ca.issuing().record.key_ref.clone();
-    let signer = signer(&place.data, &key_ref, issuing_pin(pin.pin_file.as_deref()))?;
+    let signer = signer(data, &key_ref, issuing_pin(pin_file))?;
     ca.with_signer(signer).map_err(ca_error)
+}
+
+async fn operator_add(args: &OperatorAddArgs) -> Result<()> {
+    let store = open_store(&args.place, false).await?;
+    let password = pin::read_new(Source {
+        file: args.password_file.as_deref(),
+        env: "PODPIS_OPERATOR_PASSWORD",
+        prompt: "Пароль оператора / operator password: ",
+        allow_empty: false,
+    })?;
+    let account = ca::api::put_operator(
+        &store,
+        &args.login,
+        &password,
+        &args.role,
+        args.disabled,
+        std::time::SystemTime::now(),
+    )
+    .await
+    .map_err(ca_error)?;
+    print(&format!(
+        "Оператор {0} ({1}) записан / operator {0} ({1}) saved{2}\n",
+        account.login,
+        account.role,
+        if account.disabled {
+            " — отключён / disabled"
+        } else {
+            ""
+        }
+    ))
 }
 
 fn issuing_pin(file: Option<&Path>) -> Source<'_> {

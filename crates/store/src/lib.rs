@@ -42,12 +42,12 @@ use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 
 pub use error::StoreError;
 pub use migrate::SCHEMA_VERSION;
-pub use operators::OperatorAccount;
 pub use model::{
     Audit, CaRecord, CaRole, CertStatus, CertificateRecord, Identification, JournalEntry,
     JournalFilter, NewCa, NewCertificate, NewRequest, RequestRecord, RequestState, Serial,
     SerialStatus, StatusChange, StatusEntry, reason_code, reason_from_code,
 };
+pub use operators::OperatorAccount;
 
 /// The database behind a [`Store`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

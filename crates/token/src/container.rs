@@ -1052,7 +1052,8 @@ impl Session {
             ));
         }
         let key = SigningKey::generate(param_set)?;
-        self.add_key(&key, Some(id), label, exportable, None).map(|_| ())
+        self.add_key(&key, Some(id), label, exportable, None)
+            .map(|_| ())
     }
 
     /// Imports a key; returns its id.

@@ -87,9 +87,7 @@ pub async fn put_operator(
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .map_err(|e| CaError::StoredDataInvalid(format!("hashing task: {e}")))??;
-    Ok(store
-        .put_operator(login, &hash, role, disabled, at)
-        .await?)
+    Ok(store.put_operator(login, &hash, role, disabled, at).await?)
 }
 
 /// Login and password from an `Authorization: Basic` header.
@@ -105,7 +103,11 @@ pub(crate) fn basic_credentials(
     if !scheme.eq_ignore_ascii_case("basic") {
         return Err(ApiError::AuthRequired);
     }
-    let raw = Zeroizing::new(STANDARD.decode(b64.trim()).map_err(|_| ApiError::AuthFailed)?);
+    let raw = Zeroizing::new(
+        STANDARD
+            .decode(b64.trim())
+            .map_err(|_| ApiError::AuthFailed)?,
+    );
     let text = std::str::from_utf8(&raw).map_err(|_| ApiError::AuthFailed)?;
     let (login, password) = text.split_once(':').ok_or(ApiError::AuthFailed)?;
     Ok((login.to_owned(), Zeroizing::new(password.to_owned())))

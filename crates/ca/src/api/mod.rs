@@ -90,10 +90,22 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/api/v1/operator/requests/{id}/approve", post(approve))
         .route("/api/v1/operator/requests/{id}/reject", post(reject))
         .route("/api/v1/operator/requests/{id}/issue", post(issue))
-        .route("/api/v1/operator/certificates/{serial}", get(show_certificate))
-        .route("/api/v1/operator/certificates/{serial}/revoke", post(revoke))
-        .route("/api/v1/operator/certificates/{serial}/suspend", post(suspend))
-        .route("/api/v1/operator/certificates/{serial}/release", post(release))
+        .route(
+            "/api/v1/operator/certificates/{serial}",
+            get(show_certificate),
+        )
+        .route(
+            "/api/v1/operator/certificates/{serial}/revoke",
+            post(revoke),
+        )
+        .route(
+            "/api/v1/operator/certificates/{serial}/suspend",
+            post(suspend),
+        )
+        .route(
+            "/api/v1/operator/certificates/{serial}/release",
+            post(release),
+        )
         .route("/api/v1/operator/crl", post(crl_now))
         .route("/api/v1/operator/status", get(status))
         .route("/api/v1/operator/journal", get(journal))
@@ -254,7 +266,9 @@ async fn revocation(
         .ca
         .revoke_on_request(&binary("signed", &body.signed)?)
         .await?;
-    Ok(Json(json!({ "certificate": certificate_json(&cert), "requester": requester })))
+    Ok(Json(
+        json!({ "certificate": certificate_json(&cert), "requester": requester }),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -280,7 +294,9 @@ async fn certificate_file(
             pem(&cert.der),
         )
             .into_response(),
-        None | Some("der") => ([(header::CONTENT_TYPE, "application/pkix-cert")], cert.der).into_response(),
+        None | Some("der") => {
+            ([(header::CONTENT_TYPE, "application/pkix-cert")], cert.der).into_response()
+        }
         Some(other) => {
             return Err(ApiError::BadRequest(format!(
                 "format {other:?}: use der or pem"
@@ -354,8 +370,7 @@ pub struct IdentifyBody {
 impl IdentifyBody {
     /// The identification record, checked.
     pub fn record(&self) -> Result<IdentificationRecord, ApiError> {
-        let method = parse_method(&self.method)
-            .ok_or(CaError::IdentificationInvalid("method"))?;
+        let method = parse_method(&self.method).ok_or(CaError::IdentificationInvalid("method"))?;
         Ok(IdentificationRecord {
             method,
             document_type: self.document_type.clone(),
@@ -464,10 +479,7 @@ async fn release(
     Ok(Json(certificate_json(&cert)))
 }
 
-async fn crl_now(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+async fn crl_now(State(state): State<Shared>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
     let op = operator(&state, &headers).await?;
     let crl = state.ca.crl().await?;
     tracing::info!(number = crl.number, operator = %op.login, "CRL issued");

@@ -1,0 +1,205 @@
+//! `podpis serve` as a child process: a CA made by `podpis ca init`, an
+//! operator made by `podpis ca operator add`, the API answering a real
+//! HTTP client, SIGTERM → a clean exit; a non-loopback address without
+//! TLS in front is refused. Containers use the cheap test KDF.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn podpis(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_podpis"));
+    cmd.current_dir(dir)
+        .env("PODPIS_INSECURE_KDF", "1")
+        .env_remove("PODPIS_PIN")
+        .env_remove("PODPIS_OPERATOR_PASSWORD");
+    cmd
+}
+
+fn ok(out: Output) -> String {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    text
+}
+
+fn init(dir: &Path) {
+    fs::write(dir.join("issuing.pin"), "issuing-pin-1\n").unwrap();
+    fs::write(dir.join("root.pin"), "root-pin-2\n").unwrap();
+    fs::write(dir.join("so.pin"), "so-pin-3\n").unwrap();
+    ok(podpis(dir)
+        .args(["ca", "init", "--data", "ca", "--org", "АО «Тестовый УЦ»"])
+        .args(["--ogrn", "1027700132195", "--innle", "7707083893"])
+        .args(["--crl-url", "http://127.0.0.1:1/issuing.crl"])
+        .args(["--ocsp-url", "http://127.0.0.1:1/ocsp"])
+        .args(["--pin-file", "issuing.pin", "--root-pin-file", "root.pin"])
+        .args(["--so-pin-file", "so.pin", "--operator", "ceremony"])
+        .output()
+        .unwrap());
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+fn basic(login: &str, password: &str) -> String {
+    use std::fmt::Write;
+    // Base64 by hand: the test needs no base64 crate for one header.
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let input = format!("{login}:{password}");
+    let mut out = String::new();
+    for chunk in input.as_bytes().chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    let mut header = String::new();
+    write!(header, "Basic {out}").unwrap();
+    header
+}
+
+#[test]
+fn serve_answers_the_api_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    init(d);
+    fs::write(d.join("petrova.pass"), "correct horse battery\n").unwrap();
+    let out = ok(podpis(d)
+        .args([
+            "ca", "operator", "add", "--data", "ca", "--login", "petrova",
+        ])
+        .args(["--password-file", "petrova.pass"])
+        .output()
+        .unwrap());
+    assert!(out.contains("petrova"), "{out}");
+    // Too short a password is refused.
+    fs::write(d.join("short.pass"), "short\n").unwrap();
+    let out = podpis(d)
+        .args(["ca", "operator", "add", "--data", "ca", "--login", "x"])
+        .args(["--password-file", "short.pass"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("CA_INIT_INVALID"));
+
+    let mut child = podpis(d)
+        .args(["serve", "--data", "ca", "--pin-file", "issuing.pin"])
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned();
+
+    let agent = agent();
+    let status = agent
+        .get(format!("{base}/api/v1/operator/status"))
+        .header("Authorization", basic("petrova", "correct horse battery"))
+        .call()
+        .unwrap();
+    assert_eq!(status.status().as_u16(), 200);
+    let body = status.into_body().read_to_string().unwrap();
+    assert!(body.contains("issuing_ca"), "{body}");
+    let anonymous = agent
+        .get(format!("{base}/api/v1/operator/status"))
+        .call()
+        .unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
+
+    ok(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .output()
+        .unwrap());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let exit = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "podpis serve ignored SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
+    assert!(exit.success(), "exit {exit:?}: {log}");
+    assert!(
+        log.contains("shutting down") && log.contains("stopped"),
+        "{log}"
+    );
+    // Neither the PIN nor the password reaches the log.
+    assert!(
+        !log.contains("issuing-pin-1") && !log.contains("correct horse"),
+        "{log}"
+    );
+}
+
+#[test]
+fn serve_refuses_a_public_address_without_tls_in_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    init(d);
+    let out = podpis(d)
+        .args(["serve", "--data", "ca", "--pin-file", "issuing.pin"])
+        .args(["--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("tls_in_front"), "{err}");
+    // With the configuration saying a TLS proxy is in front, it starts.
+    fs::write(
+        d.join("serve.json"),
+        r#"{"data": "ca", "pin_file": "issuing.pin", "listen": "0.0.0.0:0", "tls_in_front": true}"#,
+    )
+    .unwrap();
+    let mut child = podpis(d)
+        .args(["serve", "--config", "serve.json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("listening on http://0.0.0.0:"), "{line}");
+    ok(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .output()
+        .unwrap());
+    assert!(child.wait().unwrap().success());
+    // An unknown key in the configuration is an error, not ignored.
+    fs::write(d.join("bad.json"), r#"{"listn": "127.0.0.1:0"}"#).unwrap();
+    let out = podpis(d)
+        .args(["serve", "--config", "bad.json"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("listn"));
+}

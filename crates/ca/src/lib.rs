@@ -36,6 +36,7 @@ mod error;
 pub mod hierarchy;
 pub mod identification;
 pub mod issuance;
+pub mod pages;
 pub mod registration;
 pub mod renewal;
 pub mod revocation;

@@ -94,7 +94,7 @@ impl Server {
                     lock_for: Duration::from_secs(600),
                 },
             };
-            (fx, ca::api::router(Arc::new(ApiState { ca, config })))
+            (fx, ca::api::router(ApiState::new(ca, config)))
         });
         let listener = rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

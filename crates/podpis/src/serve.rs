@@ -5,7 +5,6 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -145,6 +144,9 @@ async fn serve(args: &ServeArgs) -> Result<()> {
     let ca =
         crate::ca::open_for_server(&data, database_url.as_deref(), pin_file.as_deref()).await?;
     tracing::info!(issuing = %ca.issuing().record.subject, "CA opened");
+    // Signal handlers first: a SIGTERM right after the address line is
+    // printed must stop the server gracefully, not kill it.
+    let stop = shutdown()?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("{listen}: адрес занят или недоступен / cannot listen"))?;
@@ -153,7 +155,7 @@ async fn serve(args: &ServeArgs) -> Result<()> {
     // The address line is for scripts and tests that start on port 0.
     println!("listening on http://{local}");
     axum::serve(listener, app(ca, api_config))
-        .with_graceful_shutdown(shutdown())
+        .with_graceful_shutdown(stop)
         .await
         .context("server failed")?;
     tracing::info!("stopped");
@@ -163,31 +165,31 @@ async fn serve(args: &ServeArgs) -> Result<()> {
 /// Every router the server runs. The publication services (`ca::status`,
 /// OCSP responder, CRL publisher, TSA) are merged here, next to the API.
 fn app(ca: Ca, config: ApiConfig) -> Router {
-    let api = ca::api::router(Arc::new(ApiState { ca, config }));
+    let api = ca::api::router(ApiState::new(ca, config));
     Router::new().merge(api)
 }
 
-/// Resolves on SIGTERM or Ctrl-C.
-async fn shutdown() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+/// Installs the SIGTERM and SIGINT (Ctrl-C) handlers now; the future
+/// resolves on either.
+#[cfg(unix)]
+fn shutdown() -> Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("SIGTERM handler")?;
+    let mut int = signal(SignalKind::interrupt()).context("SIGINT handler")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutting down");
+        tracing::info!("shutting down");
+    })
+}
+
+/// Resolves on Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown() -> Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
 }

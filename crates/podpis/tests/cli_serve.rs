@@ -1,8 +1,11 @@
 //! `podpis serve` as a child process: a CA made by `podpis ca init`, an
 //! operator made by `podpis ca operator add`, the API answering a real
 //! HTTP client, SIGTERM → a clean exit; a non-loopback address without
-//! TLS in front is refused. Containers use the cheap test KDF.
+//! TLS in front is refused; the operator pages driven in Chromium
+//! (tests/web/operator.spec.mjs). Containers use the cheap test KDF.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[path = "../../pki/tests/support/mod.rs"]
+mod support;
 
 use std::fs;
 use std::io::{BufRead, BufReader};
@@ -77,6 +80,123 @@ fn basic(login: &str, password: &str) -> String {
     header
 }
 
+fn add_operator(d: &Path) {
+    fs::write(d.join("petrova.pass"), "correct horse battery\n").unwrap();
+    let out = ok(podpis(d)
+        .args([
+            "ca", "operator", "add", "--data", "ca", "--login", "petrova",
+        ])
+        .args(["--password-file", "petrova.pass"])
+        .output()
+        .unwrap());
+    assert!(out.contains("petrova"), "{out}");
+}
+
+/// `podpis serve` on 127.0.0.1:0; returns the child and its base URL.
+fn start_serve(d: &Path) -> (std::process::Child, String) {
+    let mut child = podpis(d)
+        .args(["serve", "--data", "ca", "--pin-file", "issuing.pin"])
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned();
+    (child, base)
+}
+
+fn stop(child: &mut std::process::Child) {
+    ok(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .output()
+        .unwrap());
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn operator_pages_in_chromium() {
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/web");
+    assert!(
+        web.join("node_modules/playwright-core").exists(),
+        "run `npm ci` in {} (scripts/test does)",
+        web.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    init(d);
+    add_operator(d);
+    let (mut child, base) = start_serve(d);
+
+    // The applicant submits a CSR made by openssl req over the API.
+    run_ok_openssl(d);
+    let csr = fs::read_to_string(d.join("a.csr")).unwrap();
+    let body = serde_json::json!({
+        "applicant": {
+            "kind": "person", "surname": "Иванов", "given_name": "Иван Иванович",
+            "snils": "112-233-445 95", "passport_series": "4510",
+            "passport_number": "123456", "passport_issued": "2015-06-01"
+        },
+        "csr": csr,
+    });
+    let r = agent()
+        .post(format!("{base}/api/v1/requests"))
+        .content_type("application/json")
+        .send(body.to_string())
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let submitted: serde_json::Value =
+        serde_json::from_str(&r.into_body().read_to_string().unwrap()).unwrap();
+    let id = submitted["id"].as_i64().unwrap().to_string();
+
+    let out = Command::new("node")
+        .arg(web.join("operator.spec.mjs"))
+        .env("PODPIS_BASE", &base)
+        .env("PODPIS_LOGIN", "petrova")
+        .env("PODPIS_PASSWORD", "correct horse battery")
+        .env("PODPIS_REQUEST", &id)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "operator.spec.mjs: {text}");
+    assert!(text.contains("operator pages: OK"), "{text}");
+
+    // What the browser did is in the database: the certificate is revoked.
+    let detail = agent()
+        .get(format!("{base}/api/v1/operator/requests/{id}"))
+        .header("Authorization", basic("petrova", "correct horse battery"))
+        .call()
+        .unwrap();
+    let detail: serde_json::Value =
+        serde_json::from_str(&detail.into_body().read_to_string().unwrap()).unwrap();
+    assert_eq!(detail["state"], "issued");
+    assert_eq!(detail["certificate"]["status"], "revoked", "{detail}");
+    assert_eq!(detail["identifications"][0]["operator"], "petrova");
+    stop(&mut child);
+}
+
+fn run_ok_openssl(d: &Path) {
+    support::run_ok(
+        support::openssl()
+            .current_dir(d)
+            .args(["req", "-new", "-newkey", "gost2012_256"])
+            .args(["-pkeyopt", "paramset:A", "-nodes"])
+            .args(["-subj", "/CN=applicant/C=RU"])
+            .args(["-keyout", "a.key", "-out", "a.csr"]),
+    );
+}
+
 #[test]
 fn serve_answers_the_api_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
@@ -101,22 +221,7 @@ fn serve_answers_the_api_and_stops_cleanly_on_sigterm() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("CA_INIT_INVALID"));
 
-    let mut child = podpis(d)
-        .args(["serve", "--data", "ca", "--pin-file", "issuing.pin"])
-        .args(["--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_owned();
+    let (mut child, base) = start_serve(d);
 
     let agent = agent();
     let status = agent
@@ -189,11 +294,7 @@ fn serve_refuses_a_public_address_without_tls_in_front() {
         .read_line(&mut line)
         .unwrap();
     assert!(line.starts_with("listening on http://0.0.0.0:"), "{line}");
-    ok(Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .output()
-        .unwrap());
-    assert!(child.wait().unwrap().success());
+    stop(&mut child);
     // An unknown key in the configuration is an error, not ignored.
     fs::write(d.join("bad.json"), r#"{"listn": "127.0.0.1:0"}"#).unwrap();
     let out = podpis(d)

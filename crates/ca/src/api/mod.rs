@@ -64,21 +64,34 @@ impl Default for ApiConfig {
     }
 }
 
-/// What every handler shares.
+/// What every handler (API and pages) shares.
 #[derive(Debug)]
 pub struct ApiState {
     /// The CA (with its issuing key, for issue, renew and CRL).
     pub ca: Ca,
     /// The limits.
     pub config: ApiConfig,
+    /// The operator pages' sessions.
+    pub(crate) sessions: crate::pages::Sessions,
+}
+
+impl ApiState {
+    /// The shared state of the API and the pages over `ca`.
+    pub fn new(ca: Ca, config: ApiConfig) -> Arc<ApiState> {
+        Arc::new(ApiState {
+            ca,
+            config,
+            sessions: crate::pages::Sessions::default(),
+        })
+    }
 }
 
 type Shared = Arc<ApiState>;
 
-/// The API router (paths under `/api/v1/`).
+/// The API (`/api/v1/`) and the operator pages (`/operator/`).
 pub fn router(state: Arc<ApiState>) -> Router {
     let config = state.config;
-    Router::new()
+    let api = Router::new()
         .route("/api/v1/requests", post(submit))
         .route("/api/v1/requests/by-token/{token}", get(by_token))
         .route("/api/v1/renewals", post(renewal))
@@ -109,10 +122,13 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/api/v1/operator/crl", post(crl_now))
         .route("/api/v1/operator/status", get(status))
         .route("/api/v1/operator/journal", get(journal))
+        .with_state(state.clone());
+    Router::new()
+        .merge(api)
+        .merge(crate::pages::router(state))
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn_with_state(config, time_limit))
         .layer(DefaultBodyLimit::max(config.body_limit))
-        .with_state(state)
 }
 
 /// Answers [`ApiError::Timeout`] when a call outlives the limit.

@@ -298,10 +298,11 @@ fn ctx(state: &ApiState, headers: &HeaderMap, q: &LangQuery, path: String) -> Ct
 
 impl Ctx {
     /// The session, or a redirect to the login page.
-    fn require(&self) -> Result<&Session, Response> {
-        self.session.as_ref().map(|(_, s)| s).ok_or_else(|| {
-            Redirect::to(&format!("/operator/login{}", self.l.query())).into_response()
-        })
+    fn require(&self) -> Result<Session, Redirect> {
+        self.session
+            .as_ref()
+            .map(|(_, s)| s.clone())
+            .ok_or_else(|| Redirect::to(&format!("/operator/login{}", self.l.query())))
     }
 
     fn error(&self, e: &ApiError) -> Response {
@@ -422,8 +423,8 @@ async fn requests(
         "/operator/requests".into(),
     );
     let session = match c.require() {
-        Ok(s) => s.clone(),
-        Err(r) => return r,
+        Ok(s) => s,
+        Err(r) => return r.into_response(),
     };
     let filter = q.state.as_deref().and_then(RequestState::parse);
     let list = match state.ca.store().requests(filter).await {
@@ -485,8 +486,8 @@ async fn request_page(
     status: StatusCode,
 ) -> Response {
     let session = match c.require() {
-        Ok(s) => s.clone(),
-        Err(r) => return r,
+        Ok(s) => s,
+        Err(r) => return r.into_response(),
     };
     let store = ca.store();
     let (r, cert) = match async {
@@ -568,8 +569,8 @@ async fn request_action(
 ) -> Response {
     let c = ctx(&state, &headers, &q, format!("/operator/requests/{id}"));
     let session = match c.require() {
-        Ok(s) => s.clone(),
-        Err(r) => return r,
+        Ok(s) => s,
+        Err(r) => return r.into_response(),
     };
     let ca = &state.ca;
     let result: Result<(), ApiError> = async {
@@ -629,8 +630,8 @@ async fn certificate_page(
     status: StatusCode,
 ) -> Response {
     let session = match c.require() {
-        Ok(s) => s.clone(),
-        Err(r) => return r,
+        Ok(s) => s,
+        Err(r) => return r.into_response(),
     };
     let cert = match async {
         let serial = parse_serial(serial)?;
@@ -684,8 +685,8 @@ async fn certificate_action(
         format!("/operator/certificates/{serial}"),
     );
     let session = match c.require() {
-        Ok(s) => s.clone(),
-        Err(r) => return r,
+        Ok(s) => s,
+        Err(r) => return r.into_response(),
     };
     let ca = &state.ca;
     let result: Result<(), ApiError> = async {
@@ -737,8 +738,8 @@ async fn journal(
         "/operator/journal".into(),
     );
     let session = match c.require() {
-        Ok(s) => s.clone(),
-        Err(r) => return r,
+        Ok(s) => s,
+        Err(r) => return r.into_response(),
     };
     const PAGE: i64 = 100;
     let entries = match state

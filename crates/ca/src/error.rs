@@ -169,6 +169,9 @@ pub enum CaError {
     /// Stored CA data cannot be read back.
     #[error("stored CA data is invalid: {0}")]
     StoredDataInvalid(String),
+    /// An operator account cannot be made as asked (role, password).
+    #[error("invalid operator account: {0}")]
+    OperatorAccountInvalid(String),
 }
 
 impl CaError {
@@ -228,6 +231,7 @@ impl Diagnostic for CaError {
             CaError::Crl(e) => e.code(),
             CaError::Store(e) => e.code(),
             CaError::StoredDataInvalid(_) => "CA_STORED_DATA_INVALID",
+            CaError::OperatorAccountInvalid(_) => "CA_OPERATOR_ACCOUNT_INVALID",
         }
     }
 
@@ -358,6 +362,9 @@ impl Diagnostic for CaError {
             CaError::StoredDataInvalid(e) => {
                 format!("Данные УЦ в базе повреждены ({e}). Восстановите базу из резервной копии.")
             }
+            CaError::OperatorAccountInvalid(e) => format!(
+                "Учётная запись оператора не создана: {e}. Роль — operator или admin, пароль — не короче 10 символов, логин — без «:» и не holder…."
+            ),
         }
     }
 
@@ -492,6 +499,9 @@ impl Diagnostic for CaError {
             CaError::StoredDataInvalid(e) => {
                 format!("Stored CA data is damaged ({e}). Restore the database from a backup.")
             }
+            CaError::OperatorAccountInvalid(e) => format!(
+                "The operator account was not saved: {e}. The role is operator or admin; the password has at least 10 characters; the login has no ':' and is not holder…."
+            ),
         }
     }
 }

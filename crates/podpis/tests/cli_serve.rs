@@ -219,7 +219,7 @@ fn serve_answers_the_api_and_stops_cleanly_on_sigterm() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("CA_INIT_INVALID"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("CA_OPERATOR_ACCOUNT_INVALID"));
 
     let (mut child, base) = start_serve(d);
 

@@ -34,6 +34,9 @@ impl Default for Lockout {
     }
 }
 
+/// The shortest operator password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
 /// The roles an operator account may have.
 pub const ROLES: &[&str] = &["operator", "admin"];
 
@@ -68,20 +71,22 @@ pub async fn put_operator(
     at: SystemTime,
 ) -> Result<OperatorAccount, CaError> {
     let login = crate::actor_name(login)?;
+    // `:` cannot travel in HTTP Basic; holder:… and key-holder are the
+    // journal's names for applicants.
     if login.contains(':') || login.starts_with("holder") || login == "key-holder" {
-        return Err(CaError::OperatorMissing);
+        return Err(CaError::OperatorAccountInvalid(format!(
+            "login {login:?} holds ':' or is reserved"
+        )));
     }
     if !ROLES.contains(&role) {
-        return Err(CaError::InitInvalid {
-            field: "role",
-            problem: format!("{role:?} is none of {ROLES:?}"),
-        });
+        return Err(CaError::OperatorAccountInvalid(format!(
+            "role {role:?} is none of {ROLES:?}"
+        )));
     }
-    if password.chars().count() < 10 {
-        return Err(CaError::InitInvalid {
-            field: "password",
-            problem: "shorter than 10 characters".into(),
-        });
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(CaError::OperatorAccountInvalid(format!(
+            "the password is shorter than {MIN_PASSWORD_CHARS} characters"
+        )));
     }
     let password = Zeroizing::new(password.to_owned());
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
@@ -135,7 +140,9 @@ pub async fn login(
     let ok = tokio::task::spawn_blocking(move || match hash {
         Some(h) => verify_password(&password, &h),
         None => {
-            let _ = verify_password(&password, DUMMY_HASH);
+            if let Some(dummy) = dummy_hash() {
+                let _ = verify_password(&password, dummy);
+            }
             false
         }
     })
@@ -164,5 +171,15 @@ pub async fn login(
     }
 }
 
-/// A valid Argon2id hash of a random password nobody knows.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2Bx1y1Jf8r6a8gI3J0hQ0Yj8g8tN7Yb0oHcQq5l7VZk";
+/// An Argon2id hash (same parameters as real ones) of a password nobody
+/// knows, made once: checking against it costs what a real check costs.
+fn dummy_hash() -> Option<&'static str> {
+    static DUMMY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    DUMMY
+        .get_or_init(|| {
+            let mut secret = [0u8; 32];
+            getrandom::fill(&mut secret).ok()?;
+            hash_password(&STANDARD.encode(secret)).ok()
+        })
+        .as_deref()
+}

@@ -35,7 +35,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use store::{CertificateRecord, JournalFilter, OperatorAccount, RequestRecord, RequestState};
 
-pub use auth::{Lockout, ROLES, hash_password, login, put_operator, verify_password};
+pub use auth::{
+    Lockout, MIN_PASSWORD_CHARS, ROLES, hash_password, login, put_operator, verify_password,
+};
 pub use error::{ApiError, ErrorBody};
 
 use crate::applicant::ApplicantForm;

@@ -20,7 +20,7 @@ use ca::{Ca, CaError, CaSettings, InitParams, Operator, SystemClock};
 use clap::{Args, Subcommand};
 use pki::Signer;
 use pki::identifiers::{Inn, Ogrn};
-use store::{CertificateRecord, RequestRecord, RequestState, Store};
+use store::{CertificateRecord, RequestState, Store};
 use token::container::{Container, ContainerParams};
 use x509_cert::Certificate;
 
@@ -1018,16 +1018,6 @@ fn state_ru(state: RequestState) -> &'static str {
     }
 }
 
-fn request_json(r: &RequestRecord) -> serde_json::Value {
-    let mut v = serde_json::to_value(r).unwrap_or_default();
-    if let Some(obj) = v.as_object_mut() {
-        let applicant: serde_json::Value =
-            serde_json::from_str(&r.applicant).unwrap_or(serde_json::Value::Null);
-        obj.insert("applicant".into(), applicant);
-    }
-    v
-}
-
 async fn requests(args: &RequestsArgs) -> Result<()> {
     let state = match &args.state {
         Some(s) => Some(RequestState::parse(s.trim()).with_context(|| {
@@ -1044,7 +1034,7 @@ async fn requests(args: &RequestsArgs) -> Result<()> {
         .await
         .map_err(|e| user_error(&e))?;
     if args.json {
-        let array: Vec<_> = list.iter().map(request_json).collect();
+        let array: Vec<_> = list.iter().map(ca::api::request_json).collect();
         return print(&format!("{}\n", serde_json::to_string_pretty(&array)?));
     }
     let mut text = String::new();

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 mod ca;
+mod ca_remote;
 mod cert;
 mod crl;
 mod files;

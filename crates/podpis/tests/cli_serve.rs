@@ -304,3 +304,104 @@ fn serve_refuses_a_public_address_without_tls_in_front() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("listn"));
 }
+
+#[test]
+fn ca_commands_with_server_call_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    init(d);
+    add_operator(d);
+    let (mut child, base) = start_serve(d);
+    run_ok_openssl(d);
+    let csr = fs::read_to_string(d.join("a.csr")).unwrap();
+    let body = serde_json::json!({
+        "applicant": {
+            "kind": "person", "surname": "Иванов", "given_name": "Иван Иванович",
+            "snils": "112-233-445 95", "passport_series": "4510",
+            "passport_number": "123456", "passport_issued": "2015-06-01"
+        },
+        "csr": csr,
+    });
+    let r = agent()
+        .post(format!("{base}/api/v1/requests"))
+        .content_type("application/json")
+        .send(body.to_string())
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+
+    let remote = |args: &[&str]| {
+        let mut cmd = podpis(d);
+        cmd.arg("ca")
+            .args(args)
+            .args(["--server", &base, "--operator", "petrova"])
+            .args(["--password-file", "petrova.pass"]);
+        cmd.output().unwrap()
+    };
+    let list = ok(remote(&["requests", "--state", "submitted", "--json"]));
+    let list: serde_json::Value = serde_json::from_str(list.trim()).unwrap();
+    let id = list[0]["id"].as_i64().unwrap().to_string();
+    ok(remote(&[
+        "identify",
+        "--request",
+        &id,
+        "--document-type",
+        "паспорт РФ",
+        "--document-number",
+        "4510 123456",
+    ]));
+    ok(remote(&["approve", "--request", &id]));
+    let out = ok(remote(&["issue", "--request", &id, "--out", "a.crt"]));
+    let serial = out
+        .split("serial: ")
+        .nth(1)
+        .and_then(|s| s.lines().next())
+        .unwrap()
+        .trim()
+        .to_owned();
+    let pem = fs::read_to_string(d.join("a.crt")).unwrap();
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+    let out = ok(remote(&[
+        "revoke",
+        "--serial",
+        &serial,
+        "--reason",
+        "keyCompromise",
+    ]));
+    assert!(out.contains("revoked"), "{out}");
+
+    // The server's refusals come back with their codes.
+    let again = remote(&["approve", "--request", &id]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("CA_REQUEST_WRONG_STATE"));
+    fs::write(d.join("wrong.pass"), "not the password\n").unwrap();
+    let wrong = podpis(d)
+        .args(["ca", "approve", "--request", &id, "--server", &base])
+        .args(["--operator", "petrova", "--password-file", "wrong.pass"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("API_AUTH_FAILED"));
+    // Commands that need the database refuse --server.
+    let crl = remote(&["crl"]);
+    assert!(!crl.status.success());
+    assert!(String::from_utf8_lossy(&crl.stderr).contains("--server"));
+
+    // The journal names the operator for the remote actions.
+    let journal = agent()
+        .get(format!("{base}/api/v1/operator/journal"))
+        .header("Authorization", basic("petrova", "correct horse battery"))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_string()
+        .unwrap();
+    let journal: serde_json::Value = serde_json::from_str(&journal).unwrap();
+    let by_petrova = |action: &str| {
+        journal["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == action && e["actor"] == "petrova")
+    };
+    assert!(by_petrova("certificate.issued") && by_petrova("certificate.revoked"));
+    stop(&mut child);
+}

@@ -7,7 +7,9 @@
 //! PostgreSQL (`--database-url`); the CA keys in podpis file containers
 //! under `keys/`, each behind a PIN (the root's may go offline after
 //! `init`). The library (`podpis-ca`) does the work; this file only reads
-//! the command line, PINs and files, and prints.
+//! the command line, PINs and files, and prints. `operator add` makes the
+//! accounts `podpis serve` checks; with `--server URL` the operator
+//! commands call that server's API instead (`ca_remote`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -172,6 +172,9 @@ pub enum CaError {
     /// A publication service (OCSP, CRL, TSA) could not be set up.
     #[error(transparent)]
     Publication(#[from] crate::publish_error::PublishError),
+    /// An operator account cannot be made as asked (role, password).
+    #[error("invalid operator account: {0}")]
+    OperatorAccountInvalid(String),
 }
 
 impl CaError {
@@ -232,6 +235,7 @@ impl Diagnostic for CaError {
             CaError::Store(e) => e.code(),
             CaError::StoredDataInvalid(_) => "CA_STORED_DATA_INVALID",
             CaError::Publication(e) => e.code(),
+            CaError::OperatorAccountInvalid(_) => "CA_OPERATOR_ACCOUNT_INVALID",
         }
     }
 
@@ -363,6 +367,9 @@ impl Diagnostic for CaError {
             CaError::StoredDataInvalid(e) => {
                 format!("Данные УЦ в базе повреждены ({e}). Восстановите базу из резервной копии.")
             }
+            CaError::OperatorAccountInvalid(e) => format!(
+                "Учётная запись оператора не создана: {e}. Роль — operator или admin, пароль — не короче 10 символов, логин — без «:» и не holder…."
+            ),
         }
     }
 
@@ -498,6 +505,9 @@ impl Diagnostic for CaError {
             CaError::StoredDataInvalid(e) => {
                 format!("Stored CA data is damaged ({e}). Restore the database from a backup.")
             }
+            CaError::OperatorAccountInvalid(e) => format!(
+                "The operator account was not saved: {e}. The role is operator or admin; the password has at least 10 characters; the login has no ':' and is not holder…."
+            ),
         }
     }
 }

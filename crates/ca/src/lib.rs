@@ -36,12 +36,14 @@
 //! Time comes from a [`Clock`], so expiry and validity are testable.
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod applicant;
 pub mod crl;
 mod error;
 pub mod hierarchy;
 pub mod identification;
 pub mod issuance;
+pub mod pages;
 pub mod registration;
 pub mod renewal;
 pub mod revocation;
@@ -270,7 +272,7 @@ pub fn spki_hash(spki_der: &[u8]) -> String {
 }
 
 /// Checks that an operator or actor name is usable in the journal.
-fn actor_name(name: &str) -> Result<&str, CaError> {
+pub(crate) fn actor_name(name: &str) -> Result<&str, CaError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
         return Err(CaError::OperatorMissing);

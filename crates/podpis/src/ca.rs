@@ -7,7 +7,9 @@
 //! PostgreSQL (`--database-url`); the CA keys in podpis file containers
 //! under `keys/`, each behind a PIN (the root's may go offline after
 //! `init`). The library (`podpis-ca`) does the work; this file only reads
-//! the command line, PINs and files, and prints.
+//! the command line, PINs and files, and prints. `operator add` makes the
+//! accounts `podpis serve` checks; with `--server URL` the operator
+//! commands call that server's API instead (`ca_remote`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,10 +22,11 @@ use ca::{Ca, CaError, CaSettings, InitParams, Operator, SystemClock};
 use clap::{Args, Subcommand};
 use pki::Signer;
 use pki::identifiers::{Inn, Ogrn};
-use store::{CertificateRecord, RequestRecord, RequestState, Store};
+use store::{CertificateRecord, RequestState, Store};
 use token::container::{Container, ContainerParams};
 use x509_cert::Certificate;
 
+use crate::ca_remote::Remote;
 use crate::files::{Access, print, read_input, user_error, write_output};
 use crate::key::{Algorithm, Format, param_set};
 use crate::pin::{self, Source};
@@ -101,6 +104,44 @@ revoked certificate cannot be released.",
     Release(SerialArgs),
     Crl(CrlArgs),
     Status(StatusArgs),
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+}
+
+/// `podpis ca operator …`
+#[derive(Debug, Subcommand)]
+#[command(
+    about = "Учётные записи операторов / Operator accounts",
+    long_about = "\
+Учётные записи операторов для REST API и веб-страниц podpis serve: логин, пароль (хранится \
+только хеш Argon2id), роль. Повторный add с тем же логином меняет пароль и роль и снимает \
+блокировку.
+
+Operator accounts for the REST API and web pages of podpis serve: login, password (only its \
+Argon2id hash is stored), role. Adding an existing login again resets its password and role and \
+clears a lockout."
+)]
+enum OperatorCommand {
+    Add(OperatorAddArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    about = "Создать или изменить оператора / Create or reset an operator",
+    after_help = "Example / Пример:\n  podpis ca operator add --data ca --login petrova --password-file petrova.pass"
+)]
+struct OperatorAddArgs {
+    #[command(flatten)]
+    place: Place,
+    /// The operator's login (recorded in the journal) / логин оператора
+    #[arg(long, value_name = "LOGIN")]
+    login: String,
+    /// operator or admin / роль
+    #[arg(long, default_value = "operator")]
+    role: String,
+    /// Create the account disabled (or disable an existing one) / отключить учётную запись
+    #[arg(long)]
+    disabled: bool,
 }
 
 /// Where the CA's state is: every subcommand takes these.
@@ -112,6 +153,22 @@ struct Place {
     /// PostgreSQL instead of SQLite, e.g. postgres://podpis@db/podpis / адрес PostgreSQL
     #[arg(long, value_name = "URL")]
     database_url: Option<String>,
+    /// A running `podpis serve` to call instead (requests, identify, approve, reject, issue, revoke) / адрес сервера УЦ
+    #[arg(long, value_name = "URL", conflicts_with = "database_url")]
+    server: Option<String>,
+    /// The operator's password file: with --server, to log in; for `operator add`, the new password (else PODPIS_OPERATOR_PASSWORD or a prompt) / файл с паролем оператора
+    #[arg(long, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+}
+
+impl Place {
+    /// The server to call, logged in as `who`, when `--server` is given.
+    fn remote(&self, who: &Who) -> Result<Option<Remote>> {
+        self.server
+            .as_deref()
+            .map(|s| Remote::new(s, &who.name(), self.password_file.as_deref()))
+            .transpose()
+    }
 }
 
 /// Who acts (journaled).
@@ -343,6 +400,8 @@ rejection_reason, renewal_of, created_at, updated_at, applicant).",
 struct RequestsArgs {
     #[command(flatten)]
     place: Place,
+    #[command(flatten)]
+    who: Who,
     /// Only requests in this state / только в этом состоянии
     #[arg(long)]
     state: Option<String>,
@@ -634,6 +693,7 @@ async fn dispatch(args: &CaArgs) -> Result<u8> {
         CaCommand::Release(a) => suspend(a, false).await.map(|()| 0),
         CaCommand::Crl(a) => crl(a).await.map(|()| 0),
         CaCommand::Status(a) => status(a).await,
+        CaCommand::Operator(OperatorCommand::Add(a)) => operator_add(a).await.map(|()| 0),
     }
 }
 
@@ -644,6 +704,12 @@ fn ca_error(e: CaError) -> anyhow::Error {
 /// Opens the store: PostgreSQL by URL, else SQLite in the data directory
 /// (which must hold a CA unless `create`).
 async fn open_store(place: &Place, create: bool) -> Result<Store> {
+    if place.server.is_some() {
+        bail!(
+            "--server работает только с requests, identify, approve, reject, issue и revoke / \
+             --server works only with requests, identify, approve, reject, issue and revoke"
+        );
+    }
     let url = match &place.database_url {
         Some(url) => url.clone(),
         None => {
@@ -668,10 +734,62 @@ async fn open_ca(place: &Place) -> Result<Ca> {
 
 /// Opens the CA with its issuing key (the PIN is asked for).
 async fn open_ca_with_key(place: &Place, pin: &IssuingPin) -> Result<Ca> {
-    let ca = open_ca(place).await?;
+    open_for_server(
+        &place.data,
+        place.database_url.as_deref(),
+        pin.pin_file.as_deref(),
+    )
+    .await
+}
+
+/// Opens the CA in `data` (or at `database_url`) with its issuing key,
+/// the PIN from `pin_file`, else PODPIS_PIN, else the terminal (`podpis
+/// serve` uses it too).
+pub(crate) async fn open_for_server(
+    data: &Path,
+    database_url: Option<&str>,
+    pin_file: Option<&Path>,
+) -> Result<Ca> {
+    let place = Place {
+        data: data.to_path_buf(),
+        database_url: database_url.map(str::to_owned),
+        server: None,
+        password_file: None,
+    };
+    let ca = open_ca(&place).await?;
     let key_ref = ca.issuing().record.key_ref.clone();
-    let signer = signer(&place.data, &key_ref, issuing_pin(pin.pin_file.as_deref()))?;
+    let signer = signer(data, &key_ref, issuing_pin(pin_file))?;
     ca.with_signer(signer).map_err(ca_error)
+}
+
+async fn operator_add(args: &OperatorAddArgs) -> Result<()> {
+    let store = open_store(&args.place, false).await?;
+    let password = pin::read_new(Source {
+        file: args.place.password_file.as_deref(),
+        env: "PODPIS_OPERATOR_PASSWORD",
+        prompt: "Пароль оператора / operator password: ",
+        allow_empty: false,
+    })?;
+    let account = ca::api::put_operator(
+        &store,
+        &args.login,
+        &password,
+        &args.role,
+        args.disabled,
+        std::time::SystemTime::now(),
+    )
+    .await
+    .map_err(ca_error)?;
+    print(&format!(
+        "Оператор {0} ({1}) записан / operator {0} ({1}) saved{2}\n",
+        account.login,
+        account.role,
+        if account.disabled {
+            " — отключён / disabled"
+        } else {
+            ""
+        }
+    ))
 }
 
 fn issuing_pin(file: Option<&Path>) -> Source<'_> {
@@ -926,16 +1044,6 @@ fn state_ru(state: RequestState) -> &'static str {
     }
 }
 
-fn request_json(r: &RequestRecord) -> serde_json::Value {
-    let mut v = serde_json::to_value(r).unwrap_or_default();
-    if let Some(obj) = v.as_object_mut() {
-        let applicant: serde_json::Value =
-            serde_json::from_str(&r.applicant).unwrap_or(serde_json::Value::Null);
-        obj.insert("applicant".into(), applicant);
-    }
-    v
-}
-
 async fn requests(args: &RequestsArgs) -> Result<()> {
     let state = match &args.state {
         Some(s) => Some(RequestState::parse(s.trim()).with_context(|| {
@@ -945,6 +1053,32 @@ async fn requests(args: &RequestsArgs) -> Result<()> {
         })?),
         None => None,
     };
+    if let Some(remote) = args.place.remote(&args.who)? {
+        let state = state.map_or("all", |s| s.as_str());
+        let list = remote.call(
+            "GET",
+            &format!("/api/v1/operator/requests?state={state}"),
+            None,
+        )?;
+        if args.json {
+            return print(&format!("{}\n", serde_json::to_string_pretty(&list)?));
+        }
+        let mut text = String::new();
+        for r in list.as_array().map(Vec::as_slice).unwrap_or_default() {
+            text.push_str(&format!(
+                "{:>5}  {:<10}  {}  {} {}\n",
+                r["id"],
+                r["state"].as_str().unwrap_or_default(),
+                r["kind"].as_str().unwrap_or_default(),
+                r["applicant"]["surname"].as_str().unwrap_or_default(),
+                r["applicant"]["organisation"].as_str().unwrap_or_default(),
+            ));
+        }
+        if text.is_empty() {
+            text.push_str("Заявок нет / No requests\n");
+        }
+        return print(&text);
+    }
     let ca = open_ca(&args.place).await?;
     let list = ca
         .store()
@@ -952,7 +1086,7 @@ async fn requests(args: &RequestsArgs) -> Result<()> {
         .await
         .map_err(|e| user_error(&e))?;
     if args.json {
-        let array: Vec<_> = list.iter().map(request_json).collect();
+        let array: Vec<_> = list.iter().map(ca::api::request_json).collect();
         return print(&format!("{}\n", serde_json::to_string_pretty(&array)?));
     }
     let mut text = String::new();
@@ -996,6 +1130,31 @@ async fn identify(args: &IdentifyArgs) -> Result<()> {
             args.method
         )
     })?;
+    if let Some(remote) = args.place.remote(&args.who)? {
+        remote.call(
+            "POST",
+            &format!("/api/v1/operator/requests/{}/identify", args.request),
+            Some(&serde_json::json!({
+                "method": args.method,
+                "document_type": args.document_type,
+                "document_number": args.document_number,
+            })),
+        )?;
+    } else {
+        identify_local(args, method).await?;
+    }
+    print(&format!(
+        "Заявитель по заявке № {0} идентифицирован ({1}) / Applicant of request {0} identified ({2})\n",
+        args.request,
+        method.describe(true),
+        method.describe(false)
+    ))
+}
+
+async fn identify_local(
+    args: &IdentifyArgs,
+    method: pki::profile::IdentificationKind,
+) -> Result<()> {
     let ca = open_ca(&args.place).await?;
     let record = IdentificationRecord {
         method,
@@ -1005,19 +1164,19 @@ async fn identify(args: &IdentifyArgs) -> Result<()> {
     ca.identify(args.request, &record, &args.who.name())
         .await
         .map_err(ca_error)?;
-    print(&format!(
-        "Заявитель по заявке № {0} идентифицирован ({1}) / Applicant of request {0} identified ({2})\n",
-        args.request,
-        method.describe(true),
-        method.describe(false)
-    ))
+    Ok(())
 }
 
 async fn approve(args: &DecisionArgs) -> Result<()> {
-    let ca = open_ca(&args.place).await?;
-    ca.approve(args.request, &args.who.name())
-        .await
-        .map_err(ca_error)?;
+    if let Some(remote) = args.place.remote(&args.who)? {
+        let path = format!("/api/v1/operator/requests/{}/approve", args.request);
+        remote.call("POST", &path, None)?;
+    } else {
+        let ca = open_ca(&args.place).await?;
+        ca.approve(args.request, &args.who.name())
+            .await
+            .map_err(ca_error)?;
+    }
     print(&format!(
         "Заявка № {0} одобрена / Request {0} approved\n",
         args.request
@@ -1025,10 +1184,19 @@ async fn approve(args: &DecisionArgs) -> Result<()> {
 }
 
 async fn reject(args: &RejectArgs) -> Result<()> {
-    let ca = open_ca(&args.place).await?;
-    ca.reject(args.request, &args.reason, &args.who.name())
-        .await
-        .map_err(ca_error)?;
+    if let Some(remote) = args.place.remote(&args.who)? {
+        let path = format!("/api/v1/operator/requests/{}/reject", args.request);
+        remote.call(
+            "POST",
+            &path,
+            Some(&serde_json::json!({ "reason": args.reason })),
+        )?;
+    } else {
+        let ca = open_ca(&args.place).await?;
+        ca.reject(args.request, &args.reason, &args.who.name())
+            .await
+            .map_err(ca_error)?;
+    }
     print(&format!(
         "Заявка № {0} отклонена / Request {0} rejected\n",
         args.request
@@ -1061,7 +1229,42 @@ fn issued(record: &CertificateRecord, out: &CertOut) -> Result<()> {
     ))
 }
 
+/// [`issued`] for a certificate the server issued.
+fn issued_remote(
+    cert: &Certificate,
+    der: &[u8],
+    json: &serde_json::Value,
+    out: &CertOut,
+) -> Result<()> {
+    if let Some(path) = &out.out {
+        let bytes = match out.outform {
+            Format::Der => der.to_vec(),
+            Format::Pem => pki::cert::to_pem(cert)
+                .map_err(|e| user_error(&e))?
+                .into_bytes(),
+        };
+        write_output(path, &bytes, Access::Public, out.force)?;
+    }
+    if out.out.as_deref() == Some(Path::new("-")) {
+        return Ok(());
+    }
+    print(&format!(
+        "Сертификат выпущен / Certificate issued\n  серийный номер / serial: {}\n  владелец / subject: {}\n",
+        json["serial"].as_str().unwrap_or_default(),
+        json["subject"].as_str().unwrap_or_default()
+    ))
+}
+
 async fn issue(args: &IssueArgs) -> Result<()> {
+    if let Some(remote) = args.place.remote(&args.who)? {
+        let path = format!("/api/v1/operator/requests/{}/issue", args.request);
+        let cert = remote.call("POST", &path, None)?;
+        let pem = cert["pem"].as_str().unwrap_or_default();
+        let (_, der) = der::pem::decode_vec(pem.as_bytes())
+            .map_err(|e| anyhow::anyhow!("сервер вернул не PEM / the server sent no PEM: {e}"))?;
+        let record: Certificate = der::Decode::from_der(&der)?;
+        return issued_remote(&record, &der, &cert, &args.out);
+    }
     let ca = open_ca_with_key(&args.place, &args.pin).await?;
     let record = ca
         .issue(args.request, &args.who.name())
@@ -1098,6 +1301,29 @@ fn status_line(record: &CertificateRecord) -> String {
 }
 
 async fn revoke(args: &RevokeArgs) -> Result<()> {
+    if let Some(remote) = args.place.remote(&args.who)? {
+        let cert = match (&args.signed, &args.serial, &args.reason) {
+            (Some(path), _, _) => {
+                use base64::Engine;
+                let signed = base64::engine::general_purpose::STANDARD.encode(read_input(path)?);
+                let body = serde_json::json!({ "signed": signed });
+                remote.call("POST", "/api/v1/revocations", Some(&body))?["certificate"].clone()
+            }
+            (None, Some(serial), Some(reason)) => remote.call(
+                "POST",
+                &format!("/api/v1/operator/certificates/{}/revoke", serial.trim()),
+                Some(&serde_json::json!({ "reason": reason })),
+            )?,
+            _ => bail!(
+                "укажите --serial и --reason или --signed / give --serial and --reason, or --signed"
+            ),
+        };
+        return print(&format!(
+            "{}: {}\n",
+            cert["serial"].as_str().unwrap_or_default(),
+            cert["status"].as_str().unwrap_or_default()
+        ));
+    }
     let ca = open_ca(&args.place).await?;
     let record = match (&args.signed, &args.serial, &args.reason) {
         (Some(path), _, _) => {

@@ -2,13 +2,14 @@
 //!
 //! Subcommands: keys (`key`), signing and validation (`sign`, `verify`),
 //! PKI clients (`ts`, and requests, certificates, CRLs and OCSP), the
-//! key container (`token`), the certification authority (`ca`), and `speed`. The server (`podpis serve`) and the local signing agent are
+//! key container (`token`), the certification authority (`ca`), and `speed`; the CA server (`serve`). The local signing agent is
 //! planned.
 //! Library crates never read the environment or configuration files; this
 //! binary is where that wiring lives.
 #![forbid(unsafe_code)]
 
 mod ca;
+mod ca_remote;
 mod cert;
 mod crl;
 mod files;
@@ -18,6 +19,7 @@ mod ocsp;
 mod pin;
 mod pkcs11;
 mod req;
+mod serve;
 mod sign;
 mod speed;
 mod time;
@@ -64,6 +66,7 @@ enum Command {
     Ocsp(ocsp::OcspArgs),
     Token(token::TokenArgs),
     Ca(Box<ca::CaArgs>),
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -84,6 +87,7 @@ fn main() -> ExitCode {
         Command::Token(args) => token::run(&args).map(|()| 0),
         // `ca status --serial`: good 0, revoked or suspended 2.
         Command::Ca(args) => ca::run(&args),
+        Command::Serve(args) => serve::run(&args).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),

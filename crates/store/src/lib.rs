@@ -9,7 +9,8 @@
 //! * [`Store`]: a connection pool and the migration runner; one module per
 //!   aggregate adds its operations: [`authority`] (the CA certificates),
 //!   [`requests`] (requests and identifications), [`certificates`]
-//!   (issuance and revocation status), [`journal`], [`counters`].
+//!   (issuance and revocation status), [`journal`], [`counters`],
+//!   [`operators`] (operator accounts, applicants' request tokens).
 //! * Every operation that changes state runs in one transaction together
 //!   with its journal entry, so the journal never misses or invents a
 //!   change. On SQLite write transactions start with `BEGIN IMMEDIATE` (no
@@ -27,6 +28,7 @@ mod error;
 pub mod journal;
 mod migrate;
 mod model;
+pub mod operators;
 pub mod requests;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -45,6 +47,7 @@ pub use model::{
     JournalFilter, NewCa, NewCertificate, NewRequest, RequestRecord, RequestState, Serial,
     SerialStatus, StatusChange, StatusEntry, reason_code, reason_from_code,
 };
+pub use operators::OperatorAccount;
 
 /// The database behind a [`Store`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

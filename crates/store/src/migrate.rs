@@ -14,14 +14,21 @@ struct Migration {
 
 /// Every migration, in order. A new one is appended with the next number;
 /// an applied one is never edited.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sqlite: include_str!("../migrations/sqlite/0001_ca.sql"),
-    postgres: include_str!("../migrations/postgres/0001_ca.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sqlite: include_str!("../migrations/sqlite/0001_ca.sql"),
+        postgres: include_str!("../migrations/postgres/0001_ca.sql"),
+    },
+    Migration {
+        version: 2,
+        sqlite: include_str!("../migrations/sqlite/0002_operators.sql"),
+        postgres: include_str!("../migrations/postgres/0002_operators.sql"),
+    },
+];
 
 /// The schema version this build writes: the newest migration's number.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Any key for PostgreSQL's advisory lock that serialises migrations of
 /// several nodes starting at once ("podpis" in ASCII, shortened).

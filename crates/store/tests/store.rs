@@ -173,7 +173,8 @@ async fn a_newer_schema_is_refused_and_left_alone() {
                 .fetch_all(&pool)
                 .await
                 .unwrap();
-        assert_eq!(versions, vec![1, 999]);
+        let expected: Vec<i64> = (1..=SCHEMA_VERSION).chain([999]).collect();
+        assert_eq!(versions, expected);
         pool.close().await;
     }
 }
@@ -843,5 +844,110 @@ async fn the_publication_queries_follow_status_changes_and_keys() {
             "at least one"
         );
         assert_eq!(store.current_value("tsa:serial").await.unwrap(), 12);
+    }
+}
+
+#[tokio::test]
+async fn a_version_1_database_is_upgraded_in_place() {
+    for db in TestDb::both().await {
+        // A database as the previous release left it: schema 1 only.
+        if let Some(path) = db.url().strip_prefix("sqlite://") {
+            std::fs::File::create(path).unwrap();
+        }
+        let pool = raw(&db).await;
+        let v1 = match db.backend() {
+            store::Backend::Sqlite => include_str!("../migrations/sqlite/0001_ca.sql"),
+            store::Backend::Postgres => include_str!("../migrations/postgres/0001_ca.sql"),
+        };
+        sqlx::raw_sql(
+            "CREATE TABLE schema_version (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::raw_sql(v1).execute(&pool).await.unwrap();
+        sqlx::query("INSERT INTO schema_version (version, applied_at) VALUES (1, 0)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let store = db.open().await;
+        assert_eq!(store.schema_version().await.unwrap(), SCHEMA_VERSION);
+        make_ca(&store).await;
+        let account = store
+            .put_operator("petrova", "$argon2id$hash", "operator", false, t0())
+            .await
+            .unwrap();
+        assert_eq!(account.role, "operator");
+        assert_eq!(count(&pool, "operators").await, 1, "{}", db.name());
+        store.close().await;
+        pool.close().await;
+    }
+}
+
+#[tokio::test]
+async fn operator_accounts_count_wrong_passwords_and_lock() {
+    for db in TestDb::both().await {
+        let store = db.open().await;
+        store
+            .put_operator("petrova", "h1", "operator", false, t0())
+            .await
+            .unwrap();
+        let until = t0() + Duration::from_secs(600);
+        let a = store
+            .operator_login_failed("petrova", 2, until)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((a.failed_logins, a.locked_until), (1, None));
+        let a = store
+            .operator_login_failed("petrova", 2, until)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((a.failed_logins, a.locked_until), (2, Some(until)));
+        // A good login clears both; so does resetting the account.
+        store.operator_login_succeeded("petrova").await.unwrap();
+        let a = store.operator("petrova").await.unwrap().unwrap();
+        assert_eq!((a.failed_logins, a.locked_until), (0, None));
+        store
+            .operator_login_failed("petrova", 1, until)
+            .await
+            .unwrap();
+        let a = store
+            .put_operator("petrova", "h2", "admin", true, t0())
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                a.password_hash.as_str(),
+                a.role.as_str(),
+                a.disabled,
+                a.locked_until
+            ),
+            ("h2", "admin", true, None)
+        );
+        assert!(store.operator("nobody").await.unwrap().is_none());
+        assert!(
+            store
+                .operator_login_failed("nobody", 1, until)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // The role is checked by the database too.
+        assert!(
+            store
+                .put_operator("x", "h", "root", false, t0())
+                .await
+                .is_err()
+        );
+
+        // Request tokens: only the hash is kept; one token per request.
+        let id = approved(&store, "spki-token").await;
+        store.put_request_token(id, "hash-1").await.unwrap();
+        assert_eq!(store.request_by_token("hash-1").await.unwrap(), Some(id));
+        assert_eq!(store.request_by_token("hash-2").await.unwrap(), None);
+        assert!(store.put_request_token(id, "hash-2").await.is_err());
+        store.close().await;
     }
 }

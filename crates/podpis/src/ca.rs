@@ -734,22 +734,21 @@ async fn open_ca(place: &Place) -> Result<Ca> {
 
 /// Opens the CA with its issuing key (the PIN is asked for).
 async fn open_ca_with_key(place: &Place, pin: &IssuingPin) -> Result<Ca> {
-    open_for_server(
-        &place.data,
-        place.database_url.as_deref(),
-        pin.pin_file.as_deref(),
-    )
-    .await
+    let ca = open_ca(place).await?;
+    let key_ref = ca.issuing().record.key_ref.clone();
+    let signer = signer(&place.data, &key_ref, issuing_pin(pin.pin_file.as_deref()))?;
+    ca.with_signer(signer).map_err(ca_error)
 }
 
-/// Opens the CA in `data` (or at `database_url`) with its issuing key,
-/// the PIN from `pin_file`, else PODPIS_PIN, else the terminal (`podpis
-/// serve` uses it too).
+/// What `podpis serve` opens: the CA in `data` (or at `database_url`)
+/// with its issuing key, and its OCSP responder's and TSA's keys from the
+/// same container; the PIN from `pin_file`, else PODPIS_PIN, else the
+/// terminal, asked once.
 pub(crate) async fn open_for_server(
     data: &Path,
     database_url: Option<&str>,
     pin_file: Option<&Path>,
-) -> Result<Ca> {
+) -> Result<ServerKeys> {
     let place = Place {
         data: data.to_path_buf(),
         database_url: database_url.map(str::to_owned),
@@ -758,8 +757,48 @@ pub(crate) async fn open_for_server(
     };
     let ca = open_ca(&place).await?;
     let key_ref = ca.issuing().record.key_ref.clone();
-    let signer = signer(data, &key_ref, issuing_pin(pin_file))?;
-    ca.with_signer(signer).map_err(ca_error)
+    let (path, id) = container_ref(&key_ref)?;
+    let path = data.join(path);
+    let container = Container::open(&path).map_err(container_error(&path))?;
+    let pin = pin::read(issuing_pin(pin_file))?;
+    let session = container.login(&pin).map_err(container_error(&path))?;
+    let issuing: Arc<dyn Signer> = Arc::new(session.signer(id).map_err(container_error(&path))?);
+    let param_set = issuing.param_set();
+    // The OCSP responder's and the TSA's keys live next to the issuing
+    // key, in its container, under its PIN; made (non-exportable) on the
+    // first start. The CA certifies them itself (`publication_for`).
+    let service = |label: &str| -> Result<Arc<dyn Signer>> {
+        let keys = container.keys().map_err(container_error(&path))?;
+        let id = match keys.iter().find(|k| k.label == label) {
+            Some(k) => k.id.clone(),
+            None => session
+                .generate_key(param_set, label, false)
+                .map_err(container_error(&path))?,
+        };
+        Ok(Arc::new(
+            session.signer(&id).map_err(container_error(&path))?,
+        ))
+    };
+    let ocsp = service(OCSP_KEY_LABEL)?;
+    let tsa = service(TSA_KEY_LABEL)?;
+    Ok(ServerKeys {
+        ca: ca.with_signer(issuing).map_err(ca_error)?,
+        ocsp,
+        tsa,
+    })
+}
+
+/// The label of the OCSP responder's key in the issuing CA's container.
+pub(crate) const OCSP_KEY_LABEL: &str = "ocsp-responder";
+/// The label of the time-stamp authority's key in the issuing CA's container.
+pub(crate) const TSA_KEY_LABEL: &str = "time-stamping";
+
+/// What `podpis serve` opens: the CA with its issuing key, and the keys of
+/// its OCSP responder and TSA.
+pub(crate) struct ServerKeys {
+    pub(crate) ca: Ca,
+    pub(crate) ocsp: Arc<dyn Signer>,
+    pub(crate) tsa: Arc<dyn Signer>,
 }
 
 async fn operator_add(args: &OperatorAddArgs) -> Result<()> {
@@ -822,22 +861,28 @@ fn so_pin(file: Option<&Path>) -> Source<'_> {
 /// The key a `key_ref` names: `container:<path relative to the data
 /// directory>#<key id>`. (A PKCS#11 scheme plugs in here.)
 fn signer(data: &Path, key_ref: &str, pin: Source<'_>) -> Result<Arc<dyn Signer>> {
-    let Some((path, id)) = key_ref
-        .strip_prefix("container:")
-        .and_then(|r| r.rsplit_once('#'))
-    else {
-        bail!(
-            "ключ УЦ «{key_ref}» хранится не в контейнере podpis; эта сборка такие ключи не \
-             открывает / the CA key {key_ref:?} is not in a podpis container; this build cannot \
-             open it"
-        );
-    };
+    let (path, id) = container_ref(key_ref)?;
     let path = data.join(path);
     let container = Container::open(&path).map_err(container_error(&path))?;
     let pin = pin::read(pin)?;
     let session = container.login(&pin).map_err(container_error(&path))?;
     let signer = session.signer(id).map_err(container_error(&path))?;
     Ok(Arc::new(signer))
+}
+
+/// The container path (relative to the data directory) and key id of a
+/// `container:<path>#<id>` key reference.
+fn container_ref(key_ref: &str) -> Result<(&str, &str)> {
+    key_ref
+        .strip_prefix("container:")
+        .and_then(|r| r.rsplit_once('#'))
+        .with_context(|| {
+            format!(
+                "ключ УЦ «{key_ref}» хранится не в контейнере podpis; эта сборка такие ключи не \
+                 открывает / the CA key {key_ref:?} is not in a podpis container; this build \
+                 cannot open it"
+            )
+        })
 }
 
 /// A new container at `data/rel` with one new key; returns its key_ref.

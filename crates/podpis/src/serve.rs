@@ -1,6 +1,6 @@
-//! `podpis serve`: the CA's HTTP server — the registration REST API
-//! (`ca::api`) now, the publication services (CRL, OCSP, TSP) mounted in
-//! [`app`]. tokio + axum, `tracing` logs to stderr (never secrets),
+//! `podpis serve`: the CA's HTTP server — the registration REST API and
+//! operator pages (`ca::api`, `ca::pages`) and the publication services
+//! (OCSP, CRL, TSP; `ca::service::publication_for`), merged in [`app`]. tokio + axum, `tracing` logs to stderr (never secrets),
 //! graceful shutdown on SIGTERM or Ctrl-C.
 
 use std::net::SocketAddr;
@@ -11,7 +11,10 @@ use anyhow::{Context, Result, bail};
 use axum::Router;
 use ca::Ca;
 use ca::api::{ApiConfig, ApiState, Lockout};
+use ca::http::PublicationConfig;
+use ca::service::PublicationSetup;
 use clap::Args;
+use const_oid::ObjectIdentifier;
 use serde::Deserialize;
 
 /// `podpis serve …`
@@ -19,14 +22,18 @@ use serde::Deserialize;
 #[command(
     about = "Запустить сервер УЦ / Run the CA server",
     long_about = "\
-Запускает HTTP-сервер УЦ: REST API регистрации (/api/v1/, см. docs/api.md). Ключ выпускающего УЦ \
+Запускает HTTP-сервер УЦ: REST API регистрации (/api/v1/, см. docs/api.md), страницы операторов, \
+OCSP (/ocsp), СОС (/crl/ca.crl) и, если в конфигурации задан tsa_policy, службу штампов времени \
+(/tsp). Ключ выпускающего УЦ \
 открывается при запуске (PIN — из --pin-file, PODPIS_PIN или с терминала). Операторы входят по \
 HTTP Basic (учётные записи: podpis ca operator add); пароли по сети передаются только через TLS: \
 сервер слушает адрес loopback, а на другом адресе запускается, только если в конфигурации \
 указано \"tls_in_front\": true (TLS завершает обратный прокси). Останавливается по SIGTERM или \
 Ctrl-C, дожидаясь текущих запросов.
 
-Runs the CA's HTTP server: the registration REST API (/api/v1/, see docs/api.md). The issuing \
+Runs the CA's HTTP server: the registration REST API (/api/v1/, see docs/api.md), the operator \
+pages, OCSP (/ocsp), the CRL (/crl/ca.crl) and, when the configuration sets tsa_policy, the \
+time-stamp service (/tsp). The issuing \
 CA key is opened at start (PIN from --pin-file, PODPIS_PIN or the terminal). Operators log in \
 with HTTP Basic (accounts: podpis ca operator add); passwords cross the network only inside TLS: \
 the server listens on loopback, and on another address only when the configuration says \
@@ -71,6 +78,13 @@ struct Config {
     timeout_seconds: Option<u64>,
     max_failed_logins: Option<i64>,
     lockout_seconds: Option<u64>,
+    /// The TSA's policy OID; the TSA (`/tsp`) runs only when it is set.
+    tsa_policy: Option<String>,
+    /// How often to look in the database for revocations made elsewhere
+    /// (`podpis ca revoke`, other nodes); 5 s by default.
+    poll_seconds: Option<u64>,
+    /// Pre-sign every certificate's OCSP response at start (default true).
+    presign_ocsp: Option<bool>,
 }
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -141,9 +155,38 @@ async fn serve(args: &ServeArgs) -> Result<()> {
                 .map_or(defaults.lockout.lock_for, Duration::from_secs),
         },
     };
-    let ca =
+    let keys =
         crate::ca::open_for_server(&data, database_url.as_deref(), pin_file.as_deref()).await?;
-    tracing::info!(issuing = %ca.issuing().record.subject, "CA opened");
+    tracing::info!(issuing = %keys.ca.issuing().record.subject, "CA opened");
+    let tsa_policy = config
+        .tsa_policy
+        .as_deref()
+        .map(|oid| {
+            oid.parse::<ObjectIdentifier>().with_context(|| {
+                format!("tsa_policy {oid:?}: не OID / not an OID (e.g. 1.2.643.2.2.38.4)")
+            })
+        })
+        .transpose()?;
+    let setup = PublicationSetup::new(tsa_policy.unwrap_or(ObjectIdentifier::new_unwrap("0.0")));
+    let (publication, status) = ca::service::publication_for(
+        &keys.ca,
+        Some(keys.ocsp),
+        tsa_policy.map(|_| keys.tsa),
+        &setup,
+    )
+    .await
+    .map_err(|e| crate::files::user_error(&e))?;
+    let publication_config = PublicationConfig {
+        poll_changes: Some(Duration::from_secs(config.poll_seconds.unwrap_or(5).max(1))),
+        presign_ocsp: config.presign_ocsp.unwrap_or(true),
+        ..PublicationConfig::default()
+    };
+    let _tasks = publication
+        .start(status, &publication_config)
+        .await
+        .map_err(|e| crate::files::user_error(&e))?;
+    let routes = publication.router(&publication_config);
+    let ca = keys.ca;
     // Signal handlers first: a SIGTERM right after the address line is
     // printed must stop the server gracefully, not kill it.
     let stop = shutdown()?;
@@ -154,7 +197,7 @@ async fn serve(args: &ServeArgs) -> Result<()> {
     tracing::info!(address = %local, "listening");
     // The address line is for scripts and tests that start on port 0.
     println!("listening on http://{local}");
-    axum::serve(listener, app(ca, api_config))
+    axum::serve(listener, app(ca, api_config, routes))
         .with_graceful_shutdown(stop)
         .await
         .context("server failed")?;
@@ -162,11 +205,11 @@ async fn serve(args: &ServeArgs) -> Result<()> {
     Ok(())
 }
 
-/// Every router the server runs. The publication services (`ca::status`,
-/// OCSP responder, CRL publisher, TSA) are merged here, next to the API.
-fn app(ca: Ca, config: ApiConfig) -> Router {
+/// Every router the server runs: the registration API and pages, and the
+/// publication services (OCSP responder, CRL, TSA).
+fn app(ca: Ca, config: ApiConfig, publication: Router) -> Router {
     let api = ca::api::router(ApiState::new(ca, config));
-    Router::new().merge(api)
+    Router::new().merge(api).merge(publication)
 }
 
 /// Installs the SIGTERM and SIGINT (Ctrl-C) handlers now; the future

@@ -360,6 +360,27 @@ fn ca_commands_with_server_call_the_api() {
         .to_owned();
     let pem = fs::read_to_string(d.join("a.crt")).unwrap();
     assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+
+    // The server's OCSP responder, asked by `openssl ocsp`: good, and its
+    // response verifies against the CA chain.
+    let chain = format!(
+        "{}{}",
+        fs::read_to_string(d.join("ca/root.crt")).unwrap(),
+        fs::read_to_string(d.join("ca/issuing.crt")).unwrap()
+    );
+    fs::write(d.join("chain.pem"), chain).unwrap();
+    let ocsp = || {
+        let out = support::openssl()
+            .current_dir(d)
+            .args(["ocsp", "-issuer", "ca/issuing.crt", "-cert", "a.crt"])
+            .args(["-CAfile", "chain.pem", "-url", &format!("{base}/ocsp")])
+            .output()
+            .unwrap();
+        ok(out)
+    };
+    let answer = ocsp();
+    assert!(answer.contains("a.crt: good"), "{answer}");
+    assert!(answer.contains("Response verify OK"), "{answer}");
     let out = ok(remote(&[
         "revoke",
         "--serial",
@@ -368,6 +389,38 @@ fn ca_commands_with_server_call_the_api() {
         "keyCompromise",
     ]));
     assert!(out.contains("revoked"), "{out}");
+    // The revocation reached the responder at once, and the CRL the server
+    // publishes lists it (checked by OpenSSL against the chain).
+    let answer = ocsp();
+    assert!(answer.contains("a.crt: revoked"), "{answer}");
+    let crl = agent()
+        .get(format!("{base}/crl/ca.crl"))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_vec()
+        .unwrap();
+    fs::write(d.join("ca.crl"), crl).unwrap();
+    let text = ok(support::openssl()
+        .current_dir(d)
+        .args([
+            "crl",
+            "-inform",
+            "DER",
+            "-in",
+            "ca.crl",
+            "-CAfile",
+            "chain.pem",
+        ])
+        .args(["-noout", "-text"])
+        .output()
+        .unwrap());
+    assert!(text.contains("verify OK"), "{text}");
+    assert!(
+        text.to_ascii_uppercase()
+            .contains(&serial.to_ascii_uppercase()),
+        "{serial} not in {text}"
+    );
 
     // The server's refusals come back with their codes.
     let again = remote(&["approve", "--request", &id]);

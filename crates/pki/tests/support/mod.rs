@@ -47,11 +47,13 @@ pub(crate) fn run_ok(cmd: &mut Command) -> Output {
 pub(crate) fn config() -> &'static Path {
     static CONFIG: OnceLock<PathBuf> = OnceLock::new();
     CONFIG.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("podpis-pki-openssl-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("gost.cnf");
+        // One file for every test process (the text is always the same):
+        // each writes its own copy and renames it into place, so a reader
+        // never sees a half-written file and nothing piles up in /tmp.
+        let path = std::env::temp_dir().join("podpis-openssl-gost.cnf");
+        let own = path.with_extension(format!("cnf.{}", std::process::id()));
         std::fs::write(
-            &path,
+            &own,
             format!(
                 "openssl_conf = openssl_def\n[openssl_def]\nengines = engine_section\n\
                  [engine_section]\ngost = gost_section\n[gost_section]\nengine_id = gost\n\
@@ -59,6 +61,7 @@ pub(crate) fn config() -> &'static Path {
             ),
         )
         .unwrap();
+        std::fs::rename(&own, &path).unwrap();
         let out = Command::new("openssl")
             .env("OPENSSL_CONF", &path)
             .args([

@@ -742,12 +742,13 @@ async fn open_ca_with_key(place: &Place, pin: &IssuingPin) -> Result<Ca> {
 
 /// What `podpis serve` opens: the CA in `data` (or at `database_url`)
 /// with its issuing key, and its OCSP responder's and TSA's keys from the
-/// same container; the PIN from `pin_file`, else PODPIS_PIN, else the
+/// same container (the TSA's only `with_tsa`); the PIN from `pin_file`, else PODPIS_PIN, else the
 /// terminal, asked once.
 pub(crate) async fn open_for_server(
     data: &Path,
     database_url: Option<&str>,
     pin_file: Option<&Path>,
+    with_tsa: bool,
 ) -> Result<ServerKeys> {
     let place = Place {
         data: data.to_path_buf(),
@@ -780,7 +781,7 @@ pub(crate) async fn open_for_server(
         ))
     };
     let ocsp = service(OCSP_KEY_LABEL)?;
-    let tsa = service(TSA_KEY_LABEL)?;
+    let tsa = with_tsa.then(|| service(TSA_KEY_LABEL)).transpose()?;
     Ok(ServerKeys {
         ca: ca.with_signer(issuing).map_err(ca_error)?,
         ocsp,
@@ -798,7 +799,8 @@ pub(crate) const TSA_KEY_LABEL: &str = "time-stamping";
 pub(crate) struct ServerKeys {
     pub(crate) ca: Ca,
     pub(crate) ocsp: Arc<dyn Signer>,
-    pub(crate) tsa: Arc<dyn Signer>,
+    /// Only when the TSA runs (`with_tsa`).
+    pub(crate) tsa: Option<Arc<dyn Signer>>,
 }
 
 async fn operator_add(args: &OperatorAddArgs) -> Result<()> {

@@ -155,9 +155,6 @@ async fn serve(args: &ServeArgs) -> Result<()> {
                 .map_or(defaults.lockout.lock_for, Duration::from_secs),
         },
     };
-    let keys =
-        crate::ca::open_for_server(&data, database_url.as_deref(), pin_file.as_deref()).await?;
-    tracing::info!(issuing = %keys.ca.issuing().record.subject, "CA opened");
     let tsa_policy = config
         .tsa_policy
         .as_deref()
@@ -167,15 +164,20 @@ async fn serve(args: &ServeArgs) -> Result<()> {
             })
         })
         .transpose()?;
-    let setup = PublicationSetup::new(tsa_policy.unwrap_or(ObjectIdentifier::new_unwrap("0.0")));
-    let (publication, status) = ca::service::publication_for(
-        &keys.ca,
-        Some(keys.ocsp),
-        tsa_policy.map(|_| keys.tsa),
-        &setup,
+    let keys = crate::ca::open_for_server(
+        &data,
+        database_url.as_deref(),
+        pin_file.as_deref(),
+        tsa_policy.is_some(),
     )
-    .await
-    .map_err(|e| crate::files::user_error(&e))?;
+    .await?;
+    tracing::info!(issuing = %keys.ca.issuing().record.subject, "CA opened");
+    // Without a TSA the policy is never read; "0.0" only fills the field.
+    let setup = PublicationSetup::new(tsa_policy.unwrap_or(ObjectIdentifier::new_unwrap("0.0")));
+    let (publication, status) =
+        ca::service::publication_for(&keys.ca, Some(keys.ocsp), keys.tsa, &setup)
+            .await
+            .map_err(|e| crate::files::user_error(&e))?;
     let publication_config = PublicationConfig {
         poll_changes: Some(Duration::from_secs(config.poll_seconds.unwrap_or(5).max(1))),
         presign_ocsp: config.presign_ocsp.unwrap_or(true),

@@ -25,10 +25,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_operators.sql"),
         postgres: include_str!("../migrations/postgres/0002_operators.sql"),
     },
+    Migration {
+        version: 3,
+        sqlite: include_str!("../migrations/sqlite/0003_idp.sql"),
+        postgres: include_str!("../migrations/postgres/0003_idp.sql"),
+    },
 ];
 
 /// The schema version this build writes: the newest migration's number.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Any key for PostgreSQL's advisory lock that serialises migrations of
 /// several nodes starting at once ("podpis" in ASCII, shortened).

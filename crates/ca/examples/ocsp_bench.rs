@@ -5,11 +5,17 @@
 //!                                       index.txt of COUNT certificates (1 in
 //!                                       100 revoked), REQUESTS DER requests
 //!                                       (SHA-1 CertID, no nonce) for random ones
-//! ocsp_bench serve DIR PORT [--lazy] [--threads N]
+//! ocsp_bench serve DIR PORT [--lazy] [--threads N] [--axum-port P]
 //!                                       our responder over the same index on
-//!                                       127.0.0.1:PORT with N runtime threads
-//!                                       (default: one per core); pre-signs
-//!                                       every response first unless --lazy
+//!                                       127.0.0.1:PORT (`Publication::server`,
+//!                                       as `podpis serve` runs it) with N
+//!                                       runtime threads (default: one per
+//!                                       core); pre-signs every response first
+//!                                       unless --lazy; with --axum-port, the
+//!                                       same responder also on P through
+//!                                       `axum::serve` and the router alone
+//!                                       (how it was served before
+//!                                       `ca::server`), for A/B rounds
 //! ```
 //!
 //! The same files serve `openssl ocsp -index DIR/index.txt -CA DIR/ca.pem
@@ -23,6 +29,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ca::http::{Publication, PublicationConfig};
 use ca::ocsp_responder::{OcspConfig, OcspResponder};
+use ca::server::ServerConfig;
 use ca::status::{MemoryStatus, SystemClock};
 use der::DecodePem;
 use gost::{ParamSet, SigningKey};
@@ -143,7 +150,7 @@ fn load_index(dir: &Path) -> MemoryStatus {
     status
 }
 
-fn serve(dir: &Path, port: u16, lazy: bool, threads: Option<usize>) {
+fn serve(dir: &Path, port: u16, lazy: bool, threads: Option<usize>, axum_port: Option<u16>) {
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
     let ca = Certificate::from_pem(read("ca.pem")).unwrap();
     let responder = Certificate::from_pem(read("responder.pem")).unwrap();
@@ -195,8 +202,18 @@ fn serve(dir: &Path, port: u16, lazy: bool, threads: Option<usize>) {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .unwrap();
+        if let Some(axum_port) = axum_port {
+            let old = tokio::net::TcpListener::bind(("127.0.0.1", axum_port))
+                .await
+                .unwrap();
+            let router = publication.router(&config);
+            tokio::spawn(async move { axum::serve(old, router).await.unwrap() });
+            println!("axum::serve on 127.0.0.1:{axum_port}");
+        }
         println!("ready on 127.0.0.1:{port}");
-        axum::serve(listener, publication.router(&config))
+        publication
+            .server(&config, ServerConfig::default(), axum::Router::new())
+            .serve(listener, std::future::pending())
             .await
             .unwrap();
     });
@@ -217,11 +234,21 @@ fn main() {
                 .iter()
                 .position(|o| *o == "--threads")
                 .map(|i| options[i + 1].parse().unwrap());
-            serve(Path::new(dir), port.parse().unwrap(), lazy, threads);
+            let axum_port = options
+                .iter()
+                .position(|o| *o == "--axum-port")
+                .map(|i| options[i + 1].parse().unwrap());
+            serve(
+                Path::new(dir),
+                port.parse().unwrap(),
+                lazy,
+                threads,
+                axum_port,
+            );
         }
         _ => {
             eprintln!(
-                "usage: ocsp_bench setup DIR COUNT REQUESTS | serve DIR PORT [--lazy] [--threads N]"
+                "usage: ocsp_bench setup DIR COUNT REQUESTS | serve DIR PORT [--lazy] [--threads N] [--axum-port P]"
             );
             std::process::exit(2);
         }

@@ -11,6 +11,10 @@
 //!
 //! Every route has a request timeout (408) and a body limit (413); a wrong
 //! Content-Type is answered 415.
+//!
+//! [`Publication::server`] serves the router (with any other routes) over
+//! [`crate::server::HttpServer`], which answers the OCSP routes itself,
+//! before the router, for throughput.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +28,7 @@ use x509_cert::serial_number::SerialNumber;
 use crate::crl_publisher::CrlPublisher;
 use crate::ocsp_responder::OcspResponder;
 use crate::publish_error::PublishError;
+use crate::server::{HttpServer, ServerConfig};
 use crate::status::{StatusListener, StatusSource, poll_changes};
 use crate::tsa::Tsa;
 
@@ -90,6 +95,29 @@ impl Publication {
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
         ))
+    }
+
+    /// The HTTP server of these services and `app` (merged with
+    /// [`Publication::router`]), the OCSP routes answered on the server's
+    /// fast path with `config.request_timeout` (which also bounds reading
+    /// a request head); `server.request_timeout` is replaced by it.
+    pub fn server(
+        &self,
+        config: &PublicationConfig,
+        server: ServerConfig,
+        app: Router,
+    ) -> HttpServer {
+        let server = HttpServer::new(
+            app.merge(self.router(config)),
+            ServerConfig {
+                request_timeout: config.request_timeout,
+                ..server
+            },
+        );
+        match &self.ocsp {
+            Some(ocsp) => server.with_ocsp(Arc::clone(ocsp), &config.ocsp_path),
+            None => server,
+        }
     }
 
     /// Starts the background work on the current tokio runtime: the change

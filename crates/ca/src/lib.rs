@@ -54,6 +54,7 @@ pub mod crl_publisher;
 pub mod http;
 pub mod ocsp_responder;
 pub mod publish_error;
+pub mod server;
 pub mod status;
 pub mod tsa;
 // The publication services over the store, wired to the CA.
@@ -230,6 +231,11 @@ impl Ca {
     /// The store.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Where the CA's time comes from.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     /// The root CA.

@@ -299,6 +299,35 @@ impl OcspResponder {
         })
     }
 
+    /// The largest request body accepted, in bytes.
+    pub fn max_request_bytes(&self) -> usize {
+        self.config.max_request_bytes
+    }
+
+    /// Answers a GET request (RFC 6960 A.1): `encoded` is the path after
+    /// `{path}/`, percent-decoded — base64 of the DER OCSPRequest. The
+    /// alphabet is standard base64, but clients that use the URL-safe one
+    /// or drop the padding are served too; anything else (or a request
+    /// over `max_request_bytes`) is a malformedRequest.
+    pub async fn respond_get(&self, encoded: &str) -> Answer {
+        use base64::Engine;
+        use base64::engine::general_purpose::{
+            STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD,
+        };
+        if encoded.len() > self.config.max_request_bytes.saturating_mul(4) / 3 + 4 {
+            return error_answer(OcspErrorStatus::MalformedRequest);
+        }
+        let decoded = STANDARD
+            .decode(encoded)
+            .or_else(|_| STANDARD_NO_PAD.decode(encoded))
+            .or_else(|_| URL_SAFE.decode(encoded))
+            .or_else(|_| URL_SAFE_NO_PAD.decode(encoded));
+        match decoded {
+            Ok(der) if der.len() <= self.config.max_request_bytes => self.respond(&der).await,
+            _ => error_answer(OcspErrorStatus::MalformedRequest),
+        }
+    }
+
     /// Answers a DER OCSPRequest.
     pub async fn respond(&self, request: &[u8]) -> Answer {
         match self.try_respond(request).await {
@@ -634,18 +663,7 @@ async fn get_request(
     State(responder): State<Arc<OcspResponder>>,
     Path(encoded): Path<String>,
 ) -> Response {
-    use base64ct::Encoding;
-    // Path has been percent-decoded; the alphabet is standard base64, but
-    // clients that use the URL-safe one or drop the padding are served too.
-    let decoded = base64ct::Base64::decode_vec(&encoded)
-        .or_else(|_| base64ct::Base64Unpadded::decode_vec(&encoded))
-        .or_else(|_| base64ct::Base64Url::decode_vec(&encoded))
-        .or_else(|_| base64ct::Base64UrlUnpadded::decode_vec(&encoded));
-    let answer = match decoded {
-        Ok(der) if der.len() <= responder.config.max_request_bytes => responder.respond(&der).await,
-        _ => error_answer(OcspErrorStatus::MalformedRequest),
-    };
-    http_answer(answer)
+    http_answer(responder.respond_get(&encoded).await)
 }
 
 fn http_answer(answer: Answer) -> Response {
@@ -654,13 +672,18 @@ fn http_answer(answer: Answer) -> Response {
         answer.der,
     )
         .into_response();
-    if let Some(max_age) = answer.max_age
-        && let Ok(value) = HeaderValue::from_str(&format!(
-            "max-age={}, public, no-transform, must-revalidate",
-            max_age.as_secs()
-        ))
-    {
+    if let Some(value) = answer.max_age.and_then(cache_control) {
         response.headers_mut().insert(header::CACHE_CONTROL, value);
     }
     response
+}
+
+/// The Cache-Control header of a response HTTP caches may keep `max_age`
+/// (RFC 5019 §6.2).
+pub(crate) fn cache_control(max_age: Duration) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "max-age={}, public, no-transform, must-revalidate",
+        max_age.as_secs()
+    ))
+    .ok()
 }

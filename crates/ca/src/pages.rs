@@ -226,7 +226,7 @@ struct CertificatePage {
 struct JournalPage {
     l: Lang,
     operator: Option<String>,
-    rows: Vec<(i64, i64, String, String, String)>,
+    rows: Vec<(i64, String, String, String, String)>,
     next: Option<i64>,
 }
 
@@ -248,10 +248,20 @@ fn status_label(l: &Lang, s: CertStatus) -> &'static str {
     }
 }
 
-fn unix(t: std::time::SystemTime) -> i64 {
-    t.duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+/// A time as the pages show it: «23.11.2026 14:05 UTC».
+pub(crate) fn date_time(t: std::time::SystemTime) -> String {
+    match der::DateTime::from_system_time(t) {
+        Ok(d) => format!(
+            "{:02}.{:02}.{} {:02}:{:02} UTC",
+            d.day(),
+            d.month(),
+            d.year(),
+            d.hour(),
+            d.minutes()
+        ),
+        // Outside 1970–9999: not a time a CA records.
+        Err(_) => "—".to_owned(),
+    }
 }
 
 /// The operator pages' router (paths under `/operator/`).
@@ -658,9 +668,9 @@ async fn certificate_page(
             serial: cert.serial.to_string(),
             subject: cert.subject.clone(),
             validity: format!(
-                "{} – {} (Unix)",
-                unix(cert.not_before),
-                unix(cert.not_after)
+                "{} – {}",
+                date_time(cert.not_before),
+                date_time(cert.not_after)
             ),
             status: status_label(&c.l, st),
             request_id: cert.request_id,
@@ -763,7 +773,7 @@ async fn journal(
         .map(|e| {
             (
                 e.id,
-                unix(e.at),
+                date_time(e.at),
                 e.actor,
                 e.action,
                 format!("{} {}", e.object_type, e.object_id),
@@ -779,4 +789,19 @@ async fn journal(
             next,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn dates_read_as_day_month_year_utc() {
+        // 2026-11-23 14:05:59 UTC.
+        let t = UNIX_EPOCH + Duration::from_secs(1_795_442_759);
+        assert_eq!(super::date_time(t), "23.11.2026 14:05 UTC");
+        assert_eq!(super::date_time(UNIX_EPOCH), "01.01.1970 00:00 UTC");
+        let far = UNIX_EPOCH + Duration::from_secs(400 * 365 * 86_400 * 100);
+        assert_eq!(super::date_time(far), "—");
+    }
 }

@@ -99,6 +99,20 @@ impl Ca {
         csr: &[u8],
         actor: &str,
     ) -> Result<RequestRecord, CaError> {
+        self.submit_with_token(form, csr, actor, None).await
+    }
+
+    /// [`Ca::submit`], also storing `token_hash` — the hash of the token
+    /// the applicant reads the request with — in the same transaction, so
+    /// no accepted request lacks its token. A refused submission stores no
+    /// token.
+    pub async fn submit_with_token(
+        &self,
+        form: &ApplicantForm,
+        csr: &[u8],
+        actor: &str,
+        token_hash: Option<&str>,
+    ) -> Result<RequestRecord, CaError> {
         let actor = actor_name(actor)?;
         let audit = self.audit(actor);
         let applicant_json =
@@ -125,6 +139,7 @@ impl Ca {
             csr_der: Some(checked.der),
             spki_hash: Some(checked.spki_hash),
             renewal_of: None,
+            token_hash: token_hash.map(str::to_owned),
         };
         match self.store.submit_request(&new, &audit).await {
             Ok(r) => Ok(r),

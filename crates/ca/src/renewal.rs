@@ -59,6 +59,7 @@ impl Ca {
             csr_der: Some(request.content.clone()),
             spki_hash: None,
             renewal_of: Some(old.serial.clone()),
+            token_hash: None,
         };
         let csr = match check_csr(&request.content) {
             Ok(csr) if csr.spki_hash == old.spki_hash => {

@@ -254,8 +254,12 @@ pub async fn publication_for(
     setup: &PublicationSetup,
 ) -> Result<(Arc<Publication>, Arc<dyn StatusSource>), CaError> {
     let issuing = ca.signer()?.clone();
-    let status: Arc<dyn StatusSource> = Arc::new(StoreStatus::new(ca.store.clone(), &ca.issuing));
     let clock = ca.clock.clone();
+    let status: Arc<dyn StatusSource> = Arc::new(StoreStatus::new(
+        ca.store.clone(),
+        &ca.issuing,
+        clock.clone(),
+    ));
     let issuer = ca.issuing.cert.clone();
     let crl = CrlPublisher::new(
         issuer.clone(),

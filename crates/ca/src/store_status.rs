@@ -4,6 +4,7 @@
 //! the store's `counters`; [`StoreCounter`] numbers time-stamps the same
 //! way. Several stateless nodes over one PostgreSQL share both.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use pki::crl::{CrlReason, RevokedEntry};
@@ -13,7 +14,7 @@ use x509_cert::serial_number::SerialNumber;
 use crate::publish_error::PublishError;
 use crate::status::{BoxFuture, CertState, Changes, StatusError, StatusSource};
 use crate::tsa::SerialCounter;
-use crate::{Authority, CaError};
+use crate::{Authority, CaError, Clock};
 
 /// How many status changes one [`StatusSource::changes_since`] reads.
 const CHANGES_PAGE: i64 = 10_000;
@@ -24,15 +25,19 @@ pub struct StoreStatus {
     store: Store,
     ca_id: i64,
     crl_counter: String,
+    /// "Now" for leaving expired certificates off the CRL.
+    clock: Arc<dyn Clock>,
 }
 
 impl StoreStatus {
-    /// The status of the certificates `issuer` issued.
-    pub fn new(store: Store, issuer: &Authority) -> StoreStatus {
+    /// The status of the certificates `issuer` issued; `clock` tells which
+    /// have expired (and so leave the CRL).
+    pub fn new(store: Store, issuer: &Authority, clock: Arc<dyn Clock>) -> StoreStatus {
         StoreStatus {
             store,
             ca_id: issuer.record.id,
             crl_counter: crate::crl::crl_counter(issuer),
+            clock,
         }
     }
 }
@@ -88,7 +93,7 @@ impl StatusSource for StoreStatus {
 
     fn revoked(&self) -> BoxFuture<'_, Result<Vec<RevokedEntry>, StatusError>> {
         Box::pin(async move {
-            let now = SystemTime::now();
+            let now = self.clock.now();
             let rows = self.store.revoked(self.ca_id).await.map_err(failed)?;
             rows.iter()
                 .filter(|r| r.not_after > now)

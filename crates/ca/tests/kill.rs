@@ -265,7 +265,11 @@ async fn check(name: &str, ca: &Ca, issuing_key: Arc<KeySigner>, acked: &Acked) 
 
     // Every acknowledged revocation: in the store's status, in a fresh
     // responder's signed answer, in the next CRL.
-    let status = Arc::new(StoreStatus::new(store.clone(), ca.issuing()));
+    let status = Arc::new(StoreStatus::new(
+        store.clone(),
+        ca.issuing(),
+        ca.clock().clone(),
+    ));
     let issuer = ca.issuing().cert.clone();
     let ocsp = Arc::new(
         OcspResponder::new(

@@ -16,9 +16,11 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use base64::Engine;
 use ca::crl_publisher::{CrlConfig, CrlPublisher};
 use ca::http::{Publication, PublicationConfig};
 use ca::ocsp_responder::{OcspConfig, OcspResponder};
+use ca::server::ServerConfig;
 use ca::status::{MemoryStatus, StatusListener, SystemClock};
 use ca::tsa::{FileCounter, Tsa, TsaConfig};
 use const_oid::ObjectIdentifier;
@@ -90,10 +92,16 @@ impl Server {
             poll_changes: None,
             ..PublicationConfig::default()
         };
-        let router = publication.router(&config);
+        // As `podpis serve` runs it: ca::server, the OCSP fast path first.
+        let server = publication.server(&config, ServerConfig::default(), axum::Router::new());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        tokio::spawn(async move {
+            server
+                .serve(listener, std::future::pending())
+                .await
+                .unwrap()
+        });
         publication.start(status.clone(), &config).await.unwrap();
 
         let server = Server {
@@ -418,7 +426,7 @@ fn ocsp_get_and_bad_requests() {
                 .nonce(nonce.clone())
                 .build_der()
                 .unwrap();
-            let b64 = <base64ct::Base64 as base64ct::Encoding>::encode_string(&req);
+            let b64 = base64::engine::general_purpose::STANDARD.encode(&req);
             if b64.contains('+') && b64.contains('/') && b64.contains('=') {
                 chosen = Some((req, nonce, b64));
                 break;
@@ -472,7 +480,7 @@ fn ocsp_get_and_bad_requests() {
             .cert_id(CertId::new(ca, s.ee1.serial(), CertIdHash::Sha1).unwrap())
             .build_der()
             .unwrap();
-        let b64 = <base64ct::Base64 as base64ct::Encoding>::encode_string(&req);
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&req);
         let (code, headers, body) = s.curl(&[], &format!("/ocsp/{}", url_encode(&b64)));
         assert_eq!(code, 200);
         assert!(headers.contains("cache-control: max-age="), "{headers}");

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use ca::Ca;
 use ca::http::{Publication, PublicationConfig};
+use ca::server::ServerConfig;
 use ca::service::{PublicationSetup, ServiceKind, publication_for};
 use ca::status::{CertState, StatusSource};
 use ca::store_status::{StoreCounter, StoreStatus};
@@ -89,11 +90,14 @@ async fn serve(
         poll_changes: poll,
         ..PublicationConfig::default()
     };
-    let router = publication.router(&config);
+    let server = publication.server(&config, ServerConfig::default(), axum::Router::new());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let mut tasks = vec![tokio::spawn(async move {
-        axum::serve(listener, router).await.unwrap()
+        server
+            .serve(listener, std::future::pending())
+            .await
+            .unwrap()
     })];
     tasks.extend(publication.start(status.clone(), &config).await.unwrap());
     Served {
@@ -481,7 +485,11 @@ async fn two_responders(db: TestDb) {
     drop(a);
 
     // The change feed itself: from the end nothing, from 0 the serial.
-    let status = StoreStatus::new(fx.ca.store().clone(), fx.ca.issuing());
+    let status = StoreStatus::new(
+        fx.ca.store().clone(),
+        fx.ca.issuing(),
+        fx.ca.clock().clone(),
+    );
     let end = status.changes_since(u64::MAX).await.unwrap();
     assert!(end.serials.is_empty());
     assert_eq!(
@@ -511,6 +519,17 @@ async fn two_responders(db: TestDb) {
     let revoked = status.revoked().await.unwrap();
     assert_eq!(revoked.len(), 1);
     assert_eq!(revoked[0].serial, serial);
+    // Expiry is judged by the injected clock, not the system's: once its
+    // clock passes the certificate's notAfter, it leaves the CRL.
+    let stored = store::Serial::from_bytes(serial.as_bytes()).unwrap();
+    let record = fx.ca.store().certificate(&stored).await.unwrap().unwrap();
+    let clock = Arc::new(ca::FixedClock::new(
+        record.not_after - Duration::from_secs(1),
+    ));
+    let later = StoreStatus::new(fx.ca.store().clone(), fx.ca.issuing(), clock.clone());
+    assert_eq!(later.revoked().await.unwrap().len(), 1, "{name}");
+    clock.set(record.not_after + Duration::from_secs(1));
+    assert!(later.revoked().await.unwrap().is_empty(), "{name}");
     let page = status.issued_page(None, 100).await.unwrap();
     assert!(page.iter().any(|(s, _)| *s == serial), "{name}");
     let n1 = status.next_crl_number().await.unwrap();

@@ -1,17 +1,18 @@
 //! `podpis serve`: the CA's HTTP server — the registration REST API and
 //! operator pages (`ca::api`, `ca::pages`) and the publication services
-//! (OCSP, CRL, TSP; `ca::service::publication_for`), merged in [`app`]. tokio + axum, `tracing` logs to stderr (never secrets),
-//! graceful shutdown on SIGTERM or Ctrl-C.
+//! (OCSP, CRL, TSP; `ca::service::publication_for`), served by
+//! `ca::server::HttpServer` (hyper, the OCSP routes on its fast path).
+//! tokio, `tracing` logs to stderr (never secrets), graceful shutdown on
+//! SIGTERM or Ctrl-C.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use axum::Router;
-use ca::Ca;
 use ca::api::{ApiConfig, ApiState, Lockout};
 use ca::http::PublicationConfig;
+use ca::server::ServerConfig;
 use ca::service::PublicationSetup;
 use clap::Args;
 use const_oid::ObjectIdentifier;
@@ -85,6 +86,8 @@ struct Config {
     poll_seconds: Option<u64>,
     /// Pre-sign every certificate's OCSP response at start (default true).
     presign_ocsp: Option<bool>,
+    /// Connections served at once (10,000 by default); more wait.
+    max_connections: Option<usize>,
 }
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -187,8 +190,15 @@ async fn serve(args: &ServeArgs) -> Result<()> {
         .start(status, &publication_config)
         .await
         .map_err(|e| crate::files::user_error(&e))?;
-    let routes = publication.router(&publication_config);
     let ca = keys.ca;
+    let server = publication.server(
+        &publication_config,
+        ServerConfig {
+            max_connections: config.max_connections.unwrap_or(10_000).max(1),
+            ..ServerConfig::default()
+        },
+        ca::api::router(ApiState::new(ca, api_config)),
+    );
     // Signal handlers first: a SIGTERM right after the address line is
     // printed must stop the server gracefully, not kill it.
     let stop = shutdown()?;
@@ -199,19 +209,12 @@ async fn serve(args: &ServeArgs) -> Result<()> {
     tracing::info!(address = %local, "listening");
     // The address line is for scripts and tests that start on port 0.
     println!("listening on http://{local}");
-    axum::serve(listener, app(ca, api_config, routes))
-        .with_graceful_shutdown(stop)
+    server
+        .serve(listener, stop)
         .await
         .context("server failed")?;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// Every router the server runs: the registration API and pages, and the
-/// publication services (OCSP responder, CRL, TSA).
-fn app(ca: Ca, config: ApiConfig, publication: Router) -> Router {
-    let api = ca::api::router(ApiState::new(ca, config));
-    Router::new().merge(api).merge(publication)
 }
 
 /// Installs the SIGTERM and SIGINT (Ctrl-C) handlers now; the future

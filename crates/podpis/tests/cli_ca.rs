@@ -6,12 +6,11 @@
 //! fresh PostgreSQL database (`--database-url`). Containers use the cheap
 //! test KDF (`PODPIS_INSECURE_KDF=1`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#[path = "../../pki/tests/support/mod.rs"]
 mod support;
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use der::Decode;
 use serde_json::Value;
@@ -19,12 +18,7 @@ use support::{openssl, run_ok};
 use x509_cert::Certificate;
 
 fn podpis(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_podpis"))
-        .current_dir(dir)
-        .env("PODPIS_INSECURE_KDF", "1")
-        .env_remove("PODPIS_PIN")
-        .env_remove("PODPIS_ROOT_PIN")
-        .env_remove("PODPIS_SO_PIN")
+    support::podpis_command(dir)
         .args(args)
         .output()
         .expect("the podpis binary runs")
@@ -60,29 +54,28 @@ fn fails(dir: &Path, args: &[&str], code: &str) -> String {
 /// Where the CA keeps its state: `--data ca` (SQLite) or PostgreSQL.
 struct Backend {
     args: Vec<String>,
-    pg: Option<String>,
+    _pg: Option<support::PgDatabase>,
 }
 
 impl Backend {
     fn sqlite() -> Backend {
         Backend {
             args: vec!["--data".into(), "ca".into()],
-            pg: None,
+            _pg: None,
         }
     }
 
     /// A fresh database on the local test server (dropped afterwards).
     fn postgres() -> Backend {
-        let name = format!("podpis_cli_{}_{}", std::process::id(), rand_suffix());
-        psql(&format!("CREATE DATABASE {name}"));
+        let pg = support::PgDatabase::new("cli");
         Backend {
             args: vec![
                 "--data".into(),
                 "ca".into(),
                 "--database-url".into(),
-                format!("postgres://postgres@127.0.0.1:5432/{name}"),
+                pg.url(),
             ],
-            pg: Some(name),
+            _pg: Some(pg),
         }
     }
 
@@ -93,41 +86,6 @@ impl Backend {
         v.extend(args.iter().map(|s| s.to_string()));
         v
     }
-}
-
-impl Drop for Backend {
-    fn drop(&mut self) {
-        if let Some(name) = &self.pg {
-            psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-        }
-    }
-}
-
-fn rand_suffix() -> String {
-    let mut b = [0u8; 4];
-    fs::File::open("/dev/urandom")
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut b))
-        .unwrap();
-    format!("{:08x}", u32::from_le_bytes(b))
-}
-
-fn psql(sql: &str) {
-    let out = Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-c",
-            sql,
-        ])
-        .output()
-        .expect("psql runs (the postgresql-client package; scripts/test installs postgresql)");
-    assert!(out.status.success(), "psql {sql}: {}", text(&out));
 }
 
 fn run(dir: &Path, args: Vec<String>) -> String {

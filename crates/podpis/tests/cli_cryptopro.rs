@@ -7,84 +7,42 @@
 //! GOST R 34.10-2001 keys are refused with KEY_GOST2001_UNSUPPORTED; a
 //! wrong password leaves the podpis container as it was.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#[path = "../../pki/tests/support/mod.rs"]
 mod support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-use support::{openssl, run_ok};
+use support::{fails_with, ok, openssl, run_ok};
 
 const PIN: &str = "pin-7391";
 const SO_PIN: &str = "so-pin-5550";
 const OTVCONBA_PIN: &str = "1xqoyc4e";
 
+/// Runs podpis in `dir` (no secret in the environment, no terminal) and
+/// checks that no PIN or password shows in its output.
 fn podpis(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_podpis"))
-        .current_dir(dir)
-        .env("PODPIS_INSECURE_KDF", "1")
-        .env_remove("PODPIS_PIN")
-        .env_remove("PODPIS_PFX_PASSWORD")
-        .env_remove("PODPIS_CRYPTOPRO_PASSWORD")
-        .stdin(Stdio::null())
-        .args(args)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    for secret in [PIN, SO_PIN, OTVCONBA_PIN] {
-        assert!(!text.contains(secret), "a secret leaked: {text}");
-    }
-    out
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails_with(out: &Output, code: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains(&format!("[{code}]")), "{stderr}");
+    support::run_without_secrets(
+        support::podpis_command(dir).args(args),
+        &[PIN, SO_PIN, OTVCONBA_PIN],
+    )
 }
 
 /// A directory with PIN and password files and an initialised `k.pdp`.
 fn container() -> tempfile::TempDir {
     let dir = support::tempdir();
-    let d = dir.path();
-    for (name, value) in [
-        ("pin.txt", PIN),
-        ("so.txt", SO_PIN),
-        ("otv.txt", OTVCONBA_PIN),
-        ("one.txt", "1"),
-        ("empty.txt", ""),
-        ("wrong.txt", "1xqoyc4E"),
-    ] {
-        fs::write(d.join(name), format!("{value}\n")).unwrap();
-    }
-    ok(podpis(
-        d,
+    support::write_secret_files(
+        dir.path(),
         &[
-            "token",
-            "init",
-            "--path",
-            "k.pdp",
-            "--pin-file",
-            "pin.txt",
-            "--so-pin-file",
-            "so.txt",
+            ("pin.txt", PIN),
+            ("so.txt", SO_PIN),
+            ("otv.txt", OTVCONBA_PIN),
+            ("one.txt", "1"),
+            ("empty.txt", ""),
+            ("wrong.txt", "1xqoyc4E"),
         ],
-    ));
+    );
+    ok(podpis(dir.path(), &support::TOKEN_INIT));
     dir
 }
 
@@ -92,15 +50,18 @@ fn containers() -> PathBuf {
     support::corpus().join("containers")
 }
 
+/// `podpis token import` into `k.pdp` with `pin.txt`.
+const TOKEN_IMPORT: [&str; 6] = [
+    "token",
+    "import",
+    "--path",
+    "k.pdp",
+    "--pin-file",
+    "pin.txt",
+];
+
 fn import(d: &Path, source: &[&str]) -> Output {
-    let mut args = vec![
-        "token",
-        "import",
-        "--path",
-        "k.pdp",
-        "--pin-file",
-        "pin.txt",
-    ];
+    let mut args = TOKEN_IMPORT.to_vec();
     args.extend(source);
     podpis(d, &args)
 }
@@ -325,21 +286,12 @@ fn wrong_password_missing_folder_and_bad_arguments() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
     // The password from the environment works too.
-    let out = Command::new(env!("CARGO_BIN_EXE_podpis"))
-        .current_dir(d)
-        .env("PODPIS_CRYPTOPRO_PASSWORD", OTVCONBA_PIN)
-        .env_remove("PODPIS_PIN")
-        .stdin(Stdio::null())
-        .args([
-            "token",
-            "import",
-            "--path",
-            "k.pdp",
-            "--pin-file",
-            "pin.txt",
-        ])
-        .args(["--cryptopro-dir", otv])
-        .output()
-        .unwrap();
+    let out = support::run_without_secrets(
+        support::podpis_command(d)
+            .env("PODPIS_CRYPTOPRO_PASSWORD", OTVCONBA_PIN)
+            .args(TOKEN_IMPORT)
+            .args(["--cryptopro-dir", otv]),
+        &[PIN, SO_PIN, OTVCONBA_PIN],
+    );
     assert_eq!(ok(out).lines().count(), 1);
 }

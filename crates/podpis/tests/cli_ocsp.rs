@@ -4,7 +4,6 @@
 //! responder authorisation.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod http;
-#[path = "../../pki/tests/support/mod.rs"]
 mod support;
 
 use std::fs;

@@ -6,15 +6,14 @@
 //! checked by `openssl cms -verify` and `podpis verify`. Errors carry their
 //! codes; no PIN ever shows in the output.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#[path = "../../pki/tests/support/mod.rs"]
 mod support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
-use support::{openssl, run_ok};
+use support::{fails_with, ok, openssl, run_ok};
 
 const PIN: &str = "pin-8642";
 const SO_PIN: &str = "so-pin-9753";
@@ -37,41 +36,12 @@ fn module() -> PathBuf {
 /// podpis in `dir` with `tokens` as the module's slots, no PIN in the
 /// environment and no terminal; checks that no secret shows.
 fn podpis(dir: &Path, tokens: &str, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_podpis"))
-        .current_dir(dir)
-        .env("PODPIS_INSECURE_KDF", "1")
-        .env("PODPIS_TOKEN_PATH", tokens)
-        .env_remove("PODPIS_PKCS11_CONFIG")
-        .env_remove("PODPIS_PIN")
-        .stdin(Stdio::null())
-        .args(args)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    for secret in [PIN, SO_PIN, WRONG_PIN, PFX_PASSWORD] {
-        assert!(!text.contains(secret), "a secret leaked: {text}");
-    }
-    out
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails_with(out: &Output, code: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains(&format!("[{code}]")), "{stderr}");
+    support::run_without_secrets(
+        support::podpis_command(dir)
+            .env("PODPIS_TOKEN_PATH", tokens)
+            .args(args),
+        &[PIN, SO_PIN, WRONG_PIN, PFX_PASSWORD],
+    )
 }
 
 /// A container `k.pdp` with two keys imported from OpenSSL PFX files:
@@ -80,28 +50,16 @@ fn fails_with(out: &Output, code: &str) {
 fn setup() -> (tempfile::TempDir, String, String) {
     let dir = support::tempdir();
     let d = dir.path();
-    for (name, value) in [
-        ("pin.txt", PIN),
-        ("so.txt", SO_PIN),
-        ("wrong.txt", WRONG_PIN),
-        ("pfxpass.txt", PFX_PASSWORD),
-    ] {
-        fs::write(d.join(name), format!("{value}\n")).unwrap();
-    }
-    ok(podpis(
+    support::write_secret_files(
         d,
-        "",
         &[
-            "token",
-            "init",
-            "--path",
-            "k.pdp",
-            "--pin-file",
-            "pin.txt",
-            "--so-pin-file",
-            "so.txt",
+            ("pin.txt", PIN),
+            ("so.txt", SO_PIN),
+            ("wrong.txt", WRONG_PIN),
+            ("pfxpass.txt", PFX_PASSWORD),
         ],
-    ));
+    );
+    ok(podpis(d, "", &support::TOKEN_INIT));
     let mut ids = Vec::new();
     for (name, alg, paramset) in [
         ("alpha", "gost2012_256", "A"),

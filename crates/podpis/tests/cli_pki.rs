@@ -1,7 +1,6 @@
 //! `podpis req`, `podpis cert show` and `podpis crl show` run as a user
 //! runs them, cross-checked with OpenSSL's GOST engine and the corpus.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#[path = "../../pki/tests/support/mod.rs"]
 mod support;
 
 use std::fs;

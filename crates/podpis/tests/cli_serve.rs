@@ -2,9 +2,12 @@
 //! operator made by `podpis ca operator add`, the API answering a real
 //! HTTP client, SIGTERM → a clean exit; a non-loopback address without
 //! TLS in front is refused; the operator pages driven in Chromium
-//! (tests/web/operator.spec.mjs). Containers use the cheap test KDF.
+//! (tests/web/operator.spec.mjs); the TSA stamping `openssl ts -query`
+//! requests that `openssl ts -verify` accepts; a revocation made by
+//! another process (`podpis ca revoke --data`) reaching the running
+//! server's OCSP responder and CRL through its journal polling, on SQLite
+//! and on PostgreSQL. Containers use the cheap test KDF.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#[path = "../../pki/tests/support/mod.rs"]
 mod support;
 
 use std::fs;
@@ -14,12 +17,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn podpis(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_podpis"));
-    cmd.current_dir(dir)
-        .env("PODPIS_INSECURE_KDF", "1")
-        .env_remove("PODPIS_PIN")
-        .env_remove("PODPIS_OPERATOR_PASSWORD");
-    cmd
+    support::podpis_command(dir)
 }
 
 fn ok(out: Output) -> String {
@@ -33,11 +31,18 @@ fn ok(out: Output) -> String {
 }
 
 fn init(dir: &Path) {
+    init_on(dir, &[]);
+}
+
+/// `ca init --data ca` with `db` (e.g. `--database-url URL`) added.
+fn init_on(dir: &Path, db: &[&str]) {
     fs::write(dir.join("issuing.pin"), "issuing-pin-1\n").unwrap();
     fs::write(dir.join("root.pin"), "root-pin-2\n").unwrap();
     fs::write(dir.join("so.pin"), "so-pin-3\n").unwrap();
     ok(podpis(dir)
-        .args(["ca", "init", "--data", "ca", "--org", "АО «Тестовый УЦ»"])
+        .args(["ca", "init", "--data", "ca"])
+        .args(db)
+        .args(["--org", "АО «Тестовый УЦ»"])
         .args(["--ogrn", "1027700132195", "--innle", "7707083893"])
         .args(["--crl-url", "http://127.0.0.1:1/issuing.crl"])
         .args(["--ocsp-url", "http://127.0.0.1:1/ocsp"])
@@ -94,11 +99,23 @@ fn add_operator(d: &Path) {
 
 /// `podpis serve` on 127.0.0.1:0; returns the child and its base URL.
 fn start_serve(d: &Path) -> (std::process::Child, String) {
+    spawn_serve(d, &[], Stdio::piped())
+}
+
+/// `podpis serve` on 127.0.0.1:0 with `extra` arguments, its log in
+/// `serve.log`.
+fn start_serve_with(d: &Path, extra: &[&str]) -> (std::process::Child, String) {
+    let log = fs::File::create(d.join("serve.log")).unwrap();
+    spawn_serve(d, extra, Stdio::from(log))
+}
+
+fn spawn_serve(d: &Path, extra: &[&str], stderr: Stdio) -> (std::process::Child, String) {
     let mut child = podpis(d)
         .args(["serve", "--data", "ca", "--pin-file", "issuing.pin"])
         .args(["--listen", "127.0.0.1:0"])
+        .args(extra)
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -457,4 +474,300 @@ fn ca_commands_with_server_call_the_api() {
     };
     assert!(by_petrova("certificate.issued") && by_petrova("certificate.revoked"));
     stop(&mut child);
+}
+
+/// POSTs `body` to `url` as `content_type`; status, Content-Type, body.
+fn post(url: &str, content_type: &str, body: &[u8]) -> (u16, String, Vec<u8>) {
+    let r = agent()
+        .post(url)
+        .content_type(content_type)
+        .send(body)
+        .unwrap();
+    let status = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, ct, r.into_body().read_to_vec().unwrap())
+}
+
+/// `ca/chain.pem`: the root and the issuing CA.
+fn write_chain(d: &Path) {
+    let chain = format!(
+        "{}{}",
+        fs::read_to_string(d.join("ca/root.crt")).unwrap(),
+        fs::read_to_string(d.join("ca/issuing.crt")).unwrap()
+    );
+    fs::write(d.join("chain.pem"), chain).unwrap();
+}
+
+#[test]
+fn serve_stamps_time_when_a_tsa_policy_is_set() {
+    const POLICY: &str = "1.2.643.100.113.1";
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    init(d);
+    write_chain(d);
+    fs::write(d.join("doc.txt"), "a document to stamp\n").unwrap();
+    fs::write(d.join("other.txt"), "another document\n").unwrap();
+    support::run_ok(
+        support::openssl()
+            .current_dir(d)
+            .args(["ts", "-query", "-data", "doc.txt", "-md_gost12_256"])
+            .args(["-cert", "-out", "req.tsq"]),
+    );
+    let query = fs::read(d.join("req.tsq")).unwrap();
+
+    // Without tsa_policy there is no TSA, and no time-stamping key is made.
+    let (mut child, base) = start_serve(d);
+    let (code, _, _) = post(
+        &format!("{base}/tsp"),
+        "application/timestamp-query",
+        &query,
+    );
+    assert_eq!(code, 404);
+    stop(&mut child);
+
+    fs::write(
+        d.join("serve.json"),
+        format!(r#"{{"tsa_policy": "{POLICY}"}}"#),
+    )
+    .unwrap();
+    let (mut child, base) = start_serve_with(d, &["--config", "serve.json"]);
+    let (code, content_type, reply) = post(
+        &format!("{base}/tsp"),
+        "application/timestamp-query",
+        &query,
+    );
+    assert_eq!(code, 200);
+    assert_eq!(content_type, "application/timestamp-reply");
+    fs::write(d.join("resp.tsr"), &reply).unwrap();
+    let text = ok(support::openssl()
+        .current_dir(d)
+        .args(["ts", "-reply", "-in", "resp.tsr", "-text"])
+        .output()
+        .unwrap());
+    assert!(text.contains("Status: Granted."), "{text}");
+    assert!(text.contains(&format!("Policy OID: {POLICY}")), "{text}");
+    assert!(text.contains("Служба штампов времени"), "{text}");
+    // OpenSSL's verification: imprint, signature, ESS certificate id, the
+    // TSA certificate (carried in the token: -cert) chained to the root,
+    // its timeStamping usage; then against the query (nonce, policy).
+    for check in [["-data", "doc.txt"], ["-queryfile", "req.tsq"]] {
+        let out = ok(support::openssl()
+            .current_dir(d)
+            .args(["ts", "-verify", "-in", "resp.tsr", "-CAfile", "chain.pem"])
+            .args(check)
+            .output()
+            .unwrap());
+        assert!(out.contains("Verification: OK"), "{out}");
+    }
+    // Other data: refused.
+    let out = support::openssl()
+        .current_dir(d)
+        .args(["ts", "-verify", "-in", "resp.tsr", "-CAfile", "chain.pem"])
+        .args(["-data", "other.txt"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    // A wrong Content-Type is refused before the TSA sees it.
+    let (code, _, _) = post(&format!("{base}/tsp"), "application/ocsp-request", &query);
+    assert_eq!(code, 415);
+    stop(&mut child);
+
+    // A policy that is not an OID stops the server at start, saying so.
+    fs::write(d.join("bad.json"), r#"{"tsa_policy": "policy one"}"#).unwrap();
+    let out = podpis(d)
+        .args(["serve", "--data", "ca", "--pin-file", "issuing.pin"])
+        .args(["--listen", "127.0.0.1:0", "--config", "bad.json"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("tsa_policy"),
+        "{out:?}"
+    );
+}
+
+/// submit (OpenSSL's CSR) → identify → approve → issue `a.crt`, all by
+/// the CLI on the data directory (and `db`); returns the serial.
+fn issue_by_cli(d: &Path, db: &[&str]) -> String {
+    run_ok_openssl(d);
+    let ca = |args: &[&str]| {
+        ok(podpis(d)
+            .arg("ca")
+            .arg(args[0])
+            .args(["--data", "ca"])
+            .args(db)
+            .args(&args[1..])
+            .output()
+            .unwrap())
+    };
+    let out = ca(&[
+        "submit",
+        "--csr",
+        "a.csr",
+        "--kind",
+        "person",
+        "--surname",
+        "Иванов",
+        "--given-name",
+        "Иван Иванович",
+        "--snils",
+        "112-233-445 95",
+        "--passport-series",
+        "4510",
+        "--passport-number",
+        "123456",
+        "--passport-issued",
+        "2015-06-01",
+    ]);
+    let id = out
+        .split("№ ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no request number in {out}"))
+        .to_owned();
+    ca(&[
+        "identify",
+        "--request",
+        &id,
+        "--method",
+        "personal",
+        "--document-type",
+        "паспорт РФ",
+        "--document-number",
+        "4510 123456",
+        "--operator",
+        "petrova",
+    ]);
+    ca(&["approve", "--request", &id, "--operator", "petrova"]);
+    let out = ca(&[
+        "issue",
+        "--request",
+        &id,
+        "--operator",
+        "petrova",
+        "--pin-file",
+        "issuing.pin",
+        "--out",
+        "a.crt",
+    ]);
+    out.split("serial: ")
+        .nth(1)
+        .and_then(|s| s.lines().next())
+        .unwrap_or_else(|| panic!("no serial in {out}"))
+        .trim()
+        .to_owned()
+}
+
+/// `openssl ocsp -no_nonce` for `a.crt` against the server: the answer
+/// comes from the pre-signed responses, so it changes only when the
+/// server has learnt of a change. Returns OpenSSL's output.
+fn ocsp_no_nonce(d: &Path, base: &str) -> String {
+    ok(support::openssl()
+        .current_dir(d)
+        .args(["ocsp", "-no_nonce", "-issuer", "ca/issuing.crt"])
+        .args(["-cert", "a.crt", "-CAfile", "chain.pem"])
+        .args(["-url", &format!("{base}/ocsp")])
+        .output()
+        .unwrap())
+}
+
+/// The serials the server's current CRL lists (checked by OpenSSL against
+/// the chain), upper case.
+fn served_crl(d: &Path, base: &str) -> String {
+    let crl = agent()
+        .get(format!("{base}/crl/ca.crl"))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_vec()
+        .unwrap();
+    fs::write(d.join("served.crl"), crl).unwrap();
+    let text = ok(support::openssl()
+        .current_dir(d)
+        .args(["crl", "-inform", "DER", "-in", "served.crl"])
+        .args(["-CAfile", "chain.pem", "-noout", "-text"])
+        .output()
+        .unwrap());
+    assert!(text.contains("verify OK"), "{text}");
+    text.to_ascii_uppercase()
+}
+
+/// The revocation is made by `podpis ca revoke --data` — another process,
+/// on the same database — while `podpis serve` runs: its journal polling
+/// (poll_seconds 1) must drop the pre-signed response and publish a CRL.
+fn revocation_elsewhere_reaches_serve(db: &[&str]) {
+    const POLL: u64 = 1;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    init_on(d, db);
+    write_chain(d);
+    let serial = issue_by_cli(d, db);
+    fs::write(
+        d.join("serve.json"),
+        format!(r#"{{"poll_seconds": {POLL}}}"#),
+    )
+    .unwrap();
+    let mut extra = vec!["--config", "serve.json"];
+    extra.extend_from_slice(db);
+    let (mut child, base) = start_serve_with(d, &extra);
+    let answer = ocsp_no_nonce(d, &base);
+    assert!(answer.contains("a.crt: good"), "{answer}");
+    assert!(answer.contains("Response verify OK"), "{answer}");
+    assert!(!served_crl(d, &base).contains(&serial.to_ascii_uppercase()));
+
+    let out = ok(podpis(d)
+        .args(["ca", "revoke", "--data", "ca"])
+        .args(db)
+        .args(["--serial", &serial, "--reason", "keyCompromise"])
+        .args(["--operator", "petrova"])
+        .output()
+        .unwrap());
+    assert!(out.contains("revoked"), "{out}");
+    let revoked_at = Instant::now();
+    // Within the poll period (plus the time an openssl run takes).
+    let answer = loop {
+        let answer = ocsp_no_nonce(d, &base);
+        if answer.contains("a.crt: revoked") {
+            break answer;
+        }
+        assert!(answer.contains("a.crt: good"), "{answer}");
+        assert!(
+            revoked_at.elapsed() < Duration::from_secs(POLL + 4),
+            "still good {:?} after the revocation: {answer}",
+            revoked_at.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(answer.contains("Reason: keyCompromise"), "{answer}");
+    assert!(answer.contains("Response verify OK"), "{answer}");
+    // The CRL published on the change lists it.
+    loop {
+        if served_crl(d, &base).contains(&serial.to_ascii_uppercase()) {
+            break;
+        }
+        assert!(
+            revoked_at.elapsed() < Duration::from_secs(POLL + 10),
+            "{serial} not in the served CRL {:?} after the revocation",
+            revoked_at.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    stop(&mut child);
+}
+
+#[test]
+fn revocation_by_the_cli_reaches_a_running_server_on_sqlite() {
+    revocation_elsewhere_reaches_serve(&[]);
+}
+
+#[test]
+fn revocation_by_the_cli_reaches_a_running_server_on_postgresql() {
+    let db = support::PgDatabase::new("serve");
+    let url = db.url();
+    revocation_elsewhere_reaches_serve(&["--database-url", &url]);
 }

@@ -5,15 +5,14 @@
 //! counter down to the lock and the SO PIN unblock, and PFX export read
 //! back by `openssl pkcs12`. No PIN may ever appear in the output.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#[path = "../../pki/tests/support/mod.rs"]
 mod support;
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
-use support::{openssl, run_ok};
+use support::{fails_with, ok, openssl, run_ok};
 
 const PIN: &str = "pin-7391";
 const SO_PIN: &str = "so-pin-5550";
@@ -21,78 +20,28 @@ const NEW_PIN: &str = "new-pin-2468";
 const WRONG_PIN: &str = "wrong-pin-1357";
 const PFX_PASSWORD: &str = "pfx-pass-ГОСТ";
 
+const SECRETS: [&str; 5] = [PIN, SO_PIN, NEW_PIN, WRONG_PIN, PFX_PASSWORD];
+
 /// Runs podpis in `dir` with no PIN in the environment and no terminal,
 /// and checks that no PIN or password shows in its output.
 fn podpis(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_podpis"))
-        .current_dir(dir)
-        .env("PODPIS_INSECURE_KDF", "1")
-        .env_remove("PODPIS_PIN")
-        .env_remove("PODPIS_SO_PIN")
-        .env_remove("PODPIS_NEW_PIN")
-        .env_remove("PODPIS_PFX_PASSWORD")
-        .stdin(Stdio::null())
-        .args(args)
-        .output()
-        .unwrap();
-    no_secrets(&out);
-    out
-}
-
-fn no_secrets(out: &Output) {
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    for secret in [PIN, SO_PIN, NEW_PIN, WRONG_PIN, PFX_PASSWORD] {
-        assert!(!text.contains(secret), "a secret leaked: {text}");
-    }
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails_with(out: &Output, code: &str) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains(&format!("[{code}]")), "{stderr}");
-    stderr
+    support::run_without_secrets(support::podpis_command(dir).args(args), &SECRETS)
 }
 
 /// A directory with the PIN files and an initialised container `k.pdp`.
 fn container() -> tempfile::TempDir {
     let dir = support::tempdir();
-    let d = dir.path();
-    for (name, value) in [
-        ("pin.txt", PIN),
-        ("so.txt", SO_PIN),
-        ("new.txt", NEW_PIN),
-        ("wrong.txt", WRONG_PIN),
-        ("pfxpass.txt", PFX_PASSWORD),
-    ] {
-        fs::write(d.join(name), format!("{value}\n")).unwrap();
-    }
-    ok(podpis(
-        d,
+    support::write_secret_files(
+        dir.path(),
         &[
-            "token",
-            "init",
-            "--path",
-            "k.pdp",
-            "--pin-file",
-            "pin.txt",
-            "--so-pin-file",
-            "so.txt",
+            ("pin.txt", PIN),
+            ("so.txt", SO_PIN),
+            ("new.txt", NEW_PIN),
+            ("wrong.txt", WRONG_PIN),
+            ("pfxpass.txt", PFX_PASSWORD),
         ],
-    ));
+    );
+    ok(podpis(dir.path(), &support::TOKEN_INIT));
     dir
 }
 
@@ -212,14 +161,17 @@ fn gen_and_list_shape() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!d.join("doc.p7s").exists());
     // The PIN from PODPIS_PIN works as well as from a file.
-    let out = Command::new(env!("CARGO_BIN_EXE_podpis"))
-        .current_dir(d)
-        .env("PODPIS_PIN", PIN)
-        .stdin(Stdio::null())
-        .args(["token", "gen", "--path", "k.pdp", "--paramset", "TCA"])
-        .output()
-        .unwrap();
-    no_secrets(&out);
+    let out = support::run_without_secrets(
+        support::podpis_command(d).env("PODPIS_PIN", PIN).args([
+            "token",
+            "gen",
+            "--path",
+            "k.pdp",
+            "--paramset",
+            "TCA",
+        ]),
+        &SECRETS,
+    );
     ok(out);
     assert_eq!(list(d).len(), 2);
 }

@@ -3,7 +3,6 @@
 //! minimal HTTP server on a loopback port.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod http;
-#[path = "../../pki/tests/support/mod.rs"]
 mod support;
 
 use std::fs;

@@ -5,7 +5,6 @@
 //! one failing case per sub-indication the command reports.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod http;
-#[path = "../../pki/tests/support/mod.rs"]
 mod support;
 
 use std::fs;

@@ -262,6 +262,10 @@ pub struct NewRequest {
     pub spki_hash: Option<String>,
     /// For a renewal: the certificate being renewed.
     pub renewal_of: Option<Serial>,
+    /// The hash of the token that lets the applicant read the request
+    /// ([`Store::request_by_token`](crate::Store::request_by_token)),
+    /// stored in the same transaction as the request.
+    pub token_hash: Option<String>,
 }
 
 /// A stored certificate request.

@@ -95,6 +95,8 @@ impl Store {
         entry: Entry<'_>,
         audit: &Audit,
     ) -> Result<RequestRecord, StoreError> {
+        // A refused submission's token would open nothing anyone was given.
+        let keeps_token = !matches!(entry, Entry::Refused(_));
         let (state, code, journal_action) = match entry {
             Entry::Submitted => (RequestState::Submitted, None, action::REQUEST_SUBMITTED),
             Entry::Refused(code) => (RequestState::Rejected, Some(code), action::REQUEST_REFUSED),
@@ -132,6 +134,13 @@ impl Store {
         };
         if let Entry::Renewal(identification) = entry {
             insert_identification(&mut tx, record.id, identification).await?;
+        }
+        if let Some(token_hash) = new.token_hash.as_ref().filter(|_| keeps_token) {
+            sqlx::query("INSERT INTO request_tokens (token_hash, request_id) VALUES ($1, $2)")
+                .bind(token_hash)
+                .bind(record.id)
+                .execute(&mut *tx)
+                .await?;
         }
         let id = record.id.to_string();
         journal::record(

@@ -60,6 +60,7 @@ fn new_request(key: &str) -> NewRequest {
         csr_der: Some(vec![0x30, 0x01, 0x00]),
         spki_hash: Some(key.into()),
         renewal_of: None,
+        token_hash: None,
     }
 }
 
@@ -948,6 +949,31 @@ async fn operator_accounts_count_wrong_passwords_and_lock() {
         assert_eq!(store.request_by_token("hash-1").await.unwrap(), Some(id));
         assert_eq!(store.request_by_token("hash-2").await.unwrap(), None);
         assert!(store.put_request_token(id, "hash-2").await.is_err());
+        // A token given with the submission is stored in its transaction;
+        // a submission that fails (duplicate key) or is refused stores none.
+        let with_token = NewRequest {
+            token_hash: Some("hash-tx".into()),
+            ..new_request("spki-with-token")
+        };
+        let r = store
+            .submit_request(&with_token, &audit("applicant"))
+            .await
+            .unwrap();
+        assert_eq!(store.request_by_token("hash-tx").await.unwrap(), Some(r.id));
+        let duplicate = NewRequest {
+            token_hash: Some("hash-dup".into()),
+            ..new_request("spki-with-token")
+        };
+        assert!(matches!(
+            store.submit_request(&duplicate, &audit("applicant")).await,
+            Err(StoreError::DuplicateKey { .. })
+        ));
+        assert_eq!(store.request_by_token("hash-dup").await.unwrap(), None);
+        store
+            .refuse_request(&duplicate, "CA_DUPLICATE", &audit("applicant"))
+            .await
+            .unwrap();
+        assert_eq!(store.request_by_token("hash-dup").await.unwrap(), None);
         store.close().await;
     }
 }

@@ -219,14 +219,18 @@ async fn submit(
 ) -> Result<Response, ApiError> {
     let body: SubmitBody = json_body(body)?;
     let csr = binary("csr", &body.csr)?;
-    let record = state.ca.submit(&body.applicant, &csr, "applicant").await?;
     let mut raw = [0u8; 32];
     getrandom::fill(&mut raw).map_err(|_| CaError::Store(store::StoreError::Random))?;
     let token = URL_SAFE_NO_PAD.encode(raw);
-    state
+    // The token's hash is stored in the submission's transaction.
+    let record = state
         .ca
-        .store()
-        .put_request_token(record.id, &token_hash(&token))
+        .submit_with_token(
+            &body.applicant,
+            &csr,
+            "applicant",
+            Some(&token_hash(&token)),
+        )
         .await?;
     tracing::info!(request = record.id, "request submitted");
     Ok((

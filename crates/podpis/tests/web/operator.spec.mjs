@@ -75,12 +75,16 @@ try {
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
   assert.equal((await page.textContent('#status')).trim(), 'revoked');
   assert.match(await text(), /Certificate/);
+  // Validity as dates, not Unix seconds: «23.11.2026 14:05 UTC – …».
+  assert.match(await text(), /\d\d\.\d\d\.\d{4} \d\d:\d\d UTC – \d\d\.\d\d\.\d{4} \d\d:\d\d UTC/);
 
   await page.click('text=Journal');
   const journal = await text();
   assert.match(journal, /Who did what, when/);
   assert.match(journal, new RegExp(`${login}\\s*certificate\\.revoked`));
   assert.match(journal, new RegExp(`${login}\\s*certificate\\.issued`));
+  // Times as dates: «23.11.2026 14:05 UTC», then who.
+  assert.match(journal, new RegExp(`\\d\\d\\.\\d\\d\\.\\d{4} \\d\\d:\\d\\d UTC\\s*${login}\\s*certificate\\.revoked`));
 
   // A form post without the session's CSRF token is refused.
   const forged = await page.request.post(`${base}/operator/requests/${request}/approve`, {

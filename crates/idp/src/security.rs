@@ -15,8 +15,8 @@
 //!
 //! A header the handler set itself is left as it is.
 //!
-//! ```ignore
-//! let app = router.layer(idp::security::SecurityLayer::new(SecurityHeaders { hsts: true, ..Default::default() }));
+//! ```text
+//! let app = router.layer(SecurityLayer::new(&SecurityHeaders { hsts: true, ..Default::default() }));
 //! ```
 
 use std::future::Future;

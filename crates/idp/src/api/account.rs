@@ -74,9 +74,23 @@ fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result
             AccountError::BadRequest(e.body_text())
         }
     })?;
-    // serde_json's messages quote no input values, so no secret reaches
-    // the error text.
-    serde_json::from_slice(&bytes).map_err(|e| AccountError::BadRequest(e.to_string()))
+    serde_json::from_slice(&bytes).map_err(|e| AccountError::BadRequest(body_error(&e)))
+}
+
+/// What was wrong with a body, without quoting any of its values (a
+/// password sent as a number would otherwise appear in the message).
+fn body_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    if text.starts_with("missing field") || text.starts_with("unknown field") {
+        text
+    } else {
+        format!(
+            "{:?} error at line {}, column {}",
+            e.classify(),
+            e.line(),
+            e.column()
+        )
+    }
 }
 
 /// A session for a state-changing call (CSRF checked for cookies).
@@ -589,6 +603,17 @@ pub fn openapi_paths() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn body_errors_quote_no_values() {
+        let err = |text: &str| {
+            body_error(&serde_json::from_str::<Credentials>(text).err().expect("an error"))
+        };
+        let e = err(r#"{"login": "a@b.ru", "password": 12345678}"#);
+        assert!(!e.contains("12345678") && e.starts_with("Data error"), "{e}");
+        assert!(err(r#"{"login": "a@b.ru"}"#).starts_with("missing field `password`"));
+        assert!(err("{").starts_with("Eof error"));
+    }
 
     #[test]
     fn the_openapi_fragment_names_every_route() {

@@ -607,10 +607,17 @@ mod tests {
     #[test]
     fn body_errors_quote_no_values() {
         let err = |text: &str| {
-            body_error(&serde_json::from_str::<Credentials>(text).err().expect("an error"))
+            body_error(
+                &serde_json::from_str::<Credentials>(text)
+                    .err()
+                    .expect("an error"),
+            )
         };
         let e = err(r#"{"login": "a@b.ru", "password": 12345678}"#);
-        assert!(!e.contains("12345678") && e.starts_with("Data error"), "{e}");
+        assert!(
+            !e.contains("12345678") && e.starts_with("Data error"),
+            "{e}"
+        );
         assert!(err(r#"{"login": "a@b.ru"}"#).starts_with("missing field `password`"));
         assert!(err("{").starts_with("Eof error"));
     }

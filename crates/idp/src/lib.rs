@@ -14,6 +14,14 @@
 //! without sleeping.
 #![forbid(unsafe_code)]
 
+pub mod api;
+pub mod challenge;
 mod clock;
+pub mod esig;
+pub mod session;
+mod shim_idp;
+pub mod trust;
+
+pub use shim_idp::Idp;
 
 pub use clock::{Clock, FixedClock, SystemClock};

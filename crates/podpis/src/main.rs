@@ -2,7 +2,8 @@
 //!
 //! Subcommands: keys (`key`), signing and validation (`sign`, `verify`),
 //! PKI clients (`ts`, and requests, certificates, CRLs and OCSP), the
-//! key container (`token`), the certification authority (`ca`), and `speed`; the CA server (`serve`). The local signing agent is
+//! key container (`token`), the certification authority (`ca`), and `speed`; the CA server (`serve`);
+//! logging in to an identity provider with a signature (`login`). The local signing agent is
 //! planned.
 //! Library crates never read the environment or configuration files; this
 //! binary is where that wiring lives.
@@ -14,6 +15,7 @@ mod cert;
 mod crl;
 mod files;
 mod key;
+mod login;
 mod net;
 mod ocsp;
 mod pin;
@@ -67,6 +69,7 @@ enum Command {
     Token(token::TokenArgs),
     Ca(Box<ca::CaArgs>),
     Serve(serve::ServeArgs),
+    Login(login::LoginArgs),
 }
 
 fn main() -> ExitCode {
@@ -88,6 +91,7 @@ fn main() -> ExitCode {
         // `ca status --serial`: good 0, revoked or suspended 2.
         Command::Ca(args) => ca::run(&args),
         Command::Serve(args) => serve::run(&args).map(|()| 0),
+        Command::Login(args) => login::run(&args).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -21,15 +21,19 @@
 //!   only in spelling (identity columns, BLOB/BYTEA, trigger syntax).
 #![forbid(unsafe_code)]
 
+pub mod accounts;
+pub mod action_journal;
 pub mod authority;
 pub mod certificates;
 pub mod counters;
+pub mod esig;
 mod error;
 pub mod journal;
 mod migrate;
 mod model;
 pub mod operators;
 pub mod requests;
+pub mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -51,10 +51,10 @@ impl Cas {
 
 /// The idp side on one database.
 struct Server {
-    db: TestDb,
+    /// Kept for the life of the server (a PostgreSQL database is dropped with it).
+    _db: TestDb,
     base: String,
     clock: Arc<FixedClock>,
-    esig: Arc<Esig>,
 }
 
 async fn server(db: TestDb, trust: TrustList) -> Server {
@@ -69,15 +69,14 @@ async fn server(db: TestDb, trust: TrustList) -> Server {
     let idp = test_idp(store, clock.clone());
     let base = serve(router(EsigApi {
         idp,
-        esig: esig.clone(),
+        esig,
         secure_cookies: false,
     }))
     .await;
     Server {
-        db,
+        _db: db,
         base,
         clock,
-        esig,
     }
 }
 

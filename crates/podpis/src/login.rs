@@ -171,7 +171,7 @@ pub(crate) fn run(args: &LoginArgs) -> Result<()> {
     let token = Zeroizing::new(token.to_owned());
     match (&args.out, args.json) {
         (Some(path), _) => {
-            write_output(path, format!("{}\n", token.as_str()).as_bytes(), Access::Private, args.force)?;
+            write_output(path, format!("{}\n", token.as_str()).as_bytes(), Access::Secret, args.force)?;
             eprintln!(
                 "Вход выполнен (учётная запись {}), токен сеанса сохранён в {} / logged in, session token saved",
                 answer["account_id"],

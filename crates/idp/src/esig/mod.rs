@@ -69,7 +69,7 @@ use store::sessions::{NewSession, SessionRecord};
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::KeyUsages;
 
-pub use certificates::{CertificateStatus, CertificateView, WARN_DAYS};
+pub use certificates::{CertificateStatus, CertificateView, UNBIND_ACTION, WARN_DAYS};
 pub use error::EsigError;
 
 use crate::Clock;

@@ -4,7 +4,7 @@
 //! → issue) and whose OCSP responder and CRL are served by the CA's
 //! publication router on a port of their own; accounts inserted in the
 //! idp database; signing a challenge; a small JSON client.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;

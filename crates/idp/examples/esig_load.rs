@@ -10,7 +10,7 @@
 //! byte, by N client threads with keep-alive connections.
 //!
 //! ```text
-//! cargo run --release -p podpis-idp --example esig_load -- [--db sqlite|postgres] [--clients 16] [--logins 5000] [--users 200]
+//! cargo run --release -p podpis-idp --example esig_load -- [--db sqlite|postgres] [--clients 16] [--logins 5000] [--users 200] [--pool N]
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -34,6 +34,7 @@ struct Options {
     clients: usize,
     logins: usize,
     users: usize,
+    pool: Option<u32>,
 }
 
 fn options() -> Options {
@@ -42,6 +43,7 @@ fn options() -> Options {
         clients: 16,
         logins: 5000,
         users: 200,
+        pool: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -52,6 +54,7 @@ fn options() -> Options {
             "--clients" => o.clients = v.parse().unwrap(),
             "--logins" => o.logins = v.parse().unwrap(),
             "--users" => o.users = v.parse().unwrap(),
+            "--pool" => o.pool = Some(v.parse().unwrap()),
             other => panic!("unknown option {other}"),
         }
         i += 2;
@@ -82,7 +85,9 @@ async fn main() {
         other => panic!("--db sqlite|postgres, not {other}"),
     };
     let ca = TestCa::start("Нагрузочный", Served::OcspAndCrl).await;
-    let store = db.open().await;
+    let store = store::Store::open_with_pool(db.url(), o.pool)
+        .await
+        .unwrap();
     let mut trust = TrustList::new();
     trust.add_anchor(ca.root()).unwrap();
     trust.add_intermediate(ca.issuing());
@@ -184,11 +189,12 @@ async fn main() {
     latencies.sort();
     let rate = latencies.len() as f64 / elapsed.as_secs_f64();
     println!(
-        "db={} clients={} logins={} users={} failures={}",
+        "db={} clients={} logins={} users={} pool={:?} failures={}",
         db.name(),
         o.clients,
         latencies.len(),
         o.users,
+        o.pool,
         failures
     );
     println!(

@@ -80,9 +80,9 @@ fn files(path: &Path) -> Result<Vec<PathBuf>, EsigError> {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| ["cer", "crt", "pem", "der"].contains(&e.to_ascii_lowercase().as_str()))
+            p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                ["cer", "crt", "pem", "der"].contains(&e.to_ascii_lowercase().as_str())
+            })
         })
         .collect();
     out.sort();

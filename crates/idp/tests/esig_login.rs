@@ -125,7 +125,8 @@ async fn e_signature_login_on_both_databases() {
             first
                 .cookies
                 .iter()
-                .any(|c| c.starts_with(&format!("podpis_session={token};")) && c.contains("HttpOnly")),
+                .any(|c| c.starts_with(&format!("podpis_session={token};"))
+                    && c.contains("HttpOnly")),
             "{name}: {first:?}"
         );
         let level = query_strings(
@@ -155,7 +156,13 @@ async fn e_signature_login_on_both_databases() {
 
         // «Ключи и сертификаты»: both listed, valid; unbind one.
         let auth = vec![("authorization", format!("Bearer {token}"))];
-        let list = request("GET", format!("{base}/api/v1/certificates"), None, auth.clone()).await;
+        let list = request(
+            "GET",
+            format!("{base}/api/v1/certificates"),
+            None,
+            auth.clone(),
+        )
+        .await;
         assert_eq!(list.status, 200, "{name}: {list:?}");
         let certs = list.json["certificates"].as_array().unwrap().clone();
         assert_eq!(certs.len(), 2, "{name}: {list:?}");
@@ -182,8 +189,18 @@ async fn e_signature_login_on_both_databases() {
         .await;
         assert_eq!(again.status, 404, "{name}: {again:?}");
         assert_eq!(again.code(), "ESIG_CERTIFICATE_NOT_FOUND", "{name}");
-        let list = request("GET", format!("{base}/api/v1/certificates"), None, auth.clone()).await;
-        assert_eq!(list.json["certificates"].as_array().unwrap().len(), 1, "{name}");
+        let list = request(
+            "GET",
+            format!("{base}/api/v1/certificates"),
+            None,
+            auth.clone(),
+        )
+        .await;
+        assert_eq!(
+            list.json["certificates"].as_array().unwrap().len(),
+            1,
+            "{name}"
+        );
         let anonymous = request("GET", format!("{base}/api/v1/certificates"), None, vec![]).await;
         assert_eq!(anonymous.status, 401, "{name}: {anonymous:?}");
         assert_eq!(anonymous.code(), "ESIG_NOT_SIGNED_IN", "{name}");
@@ -208,7 +225,11 @@ async fn e_signature_login_on_both_databases() {
         let (challenge, bytes, _theirs) = get_challenge(&base, None).await;
         let (_, _, ours) = get_challenge(&base, None).await;
         let other = post_login(&base, &challenge, &a1.sign(&bytes), &ours).await;
-        assert_eq!(other.code(), "CHALLENGE_REUSED", "{name}: other session: {other:?}");
+        assert_eq!(
+            other.code(),
+            "CHALLENGE_REUSED",
+            "{name}: other session: {other:?}"
+        );
         // An unknown challenge.
         let unknown_bytes = [9u8; 32];
         let unknown = post_login(
@@ -221,7 +242,11 @@ async fn e_signature_login_on_both_databases() {
             &ours,
         )
         .await;
-        assert_eq!(unknown.code(), "CHALLENGE_REUSED", "{name}: unknown: {unknown:?}");
+        assert_eq!(
+            unknown.code(),
+            "CHALLENGE_REUSED",
+            "{name}: unknown: {unknown:?}"
+        );
 
         // --- CHALLENGE_EXPIRED: five minutes and one second later.
         let (challenge, bytes, binding) = get_challenge(&base, None).await;
@@ -229,9 +254,23 @@ async fn e_signature_login_on_both_databases() {
         let late = post_login(&base, &challenge, &a1.sign(&bytes), &binding).await;
         s.clock.set(t0());
         assert_eq!(late.status, 401, "{name}: {late:?}");
-        assert_eq!(late.code(), "CHALLENGE_EXPIRED", "{name}: expired challenge");
-        assert!(late.json["message_ru"].as_str().unwrap().contains("новый вызов"));
-        assert!(late.json["message_en"].as_str().unwrap().contains("new challenge"));
+        assert_eq!(
+            late.code(),
+            "CHALLENGE_EXPIRED",
+            "{name}: expired challenge"
+        );
+        assert!(
+            late.json["message_ru"]
+                .as_str()
+                .unwrap()
+                .contains("новый вызов")
+        );
+        assert!(
+            late.json["message_en"]
+                .as_str()
+                .unwrap()
+                .contains("new challenge")
+        );
 
         // --- SIGNATURE_INVALID: a tampered signature; another text; garbage.
         let (challenge, bytes, binding) = get_challenge(&base, None).await;
@@ -250,7 +289,10 @@ async fn e_signature_login_on_both_databases() {
         // --- CERT_EXPIRED: issued two years ago for 15 months.
         let snils_e = next_snils();
         insert_account(&url, "standard", Some(&snils_e), false, None).await;
-        let expired = cas.main.issue_at(&snils_e, "Старов", t0() - 2 * 365 * DAY).await;
+        let expired = cas
+            .main
+            .issue_at(&snils_e, "Старов", t0() - 2 * 365 * DAY)
+            .await;
         let a = login_with(&base, &expired).await;
         assert_eq!(a.code(), "CERT_EXPIRED", "{name}: {a:?}");
 
@@ -267,10 +309,14 @@ async fn e_signature_login_on_both_databases() {
         assert_eq!(a.code(), "CERT_UNTRUSTED", "{name}: {a:?}");
 
         // --- CERT_NOT_QUALIFIED: outside the profile; and a key not for signing.
-        let nq = cas.main.non_qualified(&snils_u, KeyUsages::DigitalSignature.into());
+        let nq = cas
+            .main
+            .non_qualified(&snils_u, KeyUsages::DigitalSignature.into());
         let a = login_with(&base, &nq).await;
         assert_eq!(a.code(), "CERT_NOT_QUALIFIED", "{name}: profile: {a:?}");
-        let ku = cas.main.non_qualified(&snils_u, KeyUsages::KeyEncipherment.into());
+        let ku = cas
+            .main
+            .non_qualified(&snils_u, KeyUsages::KeyEncipherment.into());
         let a = login_with(&base, &ku).await;
         assert_eq!(a.code(), "CERT_NOT_QUALIFIED", "{name}: key usage: {a:?}");
 
@@ -290,8 +336,14 @@ async fn e_signature_login_on_both_databases() {
         let a = login_with(&base, &by_crl).await;
         assert_eq!(a.status, 200, "{name}: CRL fallback: {a:?}");
         let sources = query_strings(&url, "SELECT source FROM revocation_cache").await;
-        assert!(sources.iter().any(|s| s.starts_with("crl ")), "{name}: {sources:?}");
-        assert!(sources.iter().any(|s| s.starts_with("ocsp ")), "{name}: {sources:?}");
+        assert!(
+            sources.iter().any(|s| s.starts_with("crl ")),
+            "{name}: {sources:?}"
+        );
+        assert!(
+            sources.iter().any(|s| s.starts_with("ocsp ")),
+            "{name}: {sources:?}"
+        );
 
         // --- REVOCATION_UNAVAILABLE: neither reachable (fail-closed).
         let snils_d = next_snils();
@@ -417,7 +469,11 @@ async fn lockout_policy_flag_off_refuses_locked_accounts() {
             })
             .await
             .unwrap_err();
-        assert_eq!(pki::Diagnostic::code(&err), "ACCOUNT_LOCKED", "{name}: {err}");
+        assert_eq!(
+            pki::Diagnostic::code(&err),
+            "ACCOUNT_LOCKED",
+            "{name}: {err}"
+        );
         assert_eq!(err.http_status(), 403, "{name}");
     }
 }

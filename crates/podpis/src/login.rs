@@ -154,8 +154,8 @@ pub(crate) fn run(args: &LoginArgs) -> Result<()> {
     let Ok(bytes) = URL_SAFE_NO_PAD.decode(challenge) else {
         bail!("{server}: вызов не в base64url / the challenge is not base64url");
     };
-    let signature =
-        cms::sign(Content::Bytes(&bytes), signer.as_ref(), &cert, &options).map_err(|e| user_error(&e))?;
+    let signature = cms::sign(Content::Bytes(&bytes), signer.as_ref(), &cert, &options)
+        .map_err(|e| user_error(&e))?;
     let answer = post(
         &agent,
         &format!("{server}/api/v1/login/esig"),
@@ -171,7 +171,12 @@ pub(crate) fn run(args: &LoginArgs) -> Result<()> {
     let token = Zeroizing::new(token.to_owned());
     match (&args.out, args.json) {
         (Some(path), _) => {
-            write_output(path, format!("{}\n", token.as_str()).as_bytes(), Access::Secret, args.force)?;
+            write_output(
+                path,
+                format!("{}\n", token.as_str()).as_bytes(),
+                Access::Secret,
+                args.force,
+            )?;
             eprintln!(
                 "Вход выполнен (учётная запись {}), токен сеанса сохранён в {} / logged in, session token saved",
                 answer["account_id"],

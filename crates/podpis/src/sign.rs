@@ -218,13 +218,7 @@ pub(crate) fn open_signer(src: &KeySource<'_>) -> Result<(Box<dyn Signer>, Certi
     };
     if let Some(module) = src.pkcs11 {
         let cert = src.cert.map(parse).transpose()?;
-        return crate::pkcs11::signer(
-            module,
-            src.token_choice,
-            src.key_choice,
-            src.pin_file,
-            cert,
-        );
+        return crate::pkcs11::signer(module, src.token_choice, src.key_choice, src.pin_file, cert);
     }
     match (src.token, src.key) {
         (Some(path), _) => {

@@ -45,18 +45,22 @@ fn record(row: &AnyRow) -> Result<AccountRecord, StoreError> {
 
 impl Store {
     pub async fn account(&self, id: i64) -> Result<Option<AccountRecord>, StoreError> {
-        let row = sqlx::query("SELECT id, level, snils, blocked, locked_until FROM accounts WHERE id = $1")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, level, snils, blocked, locked_until FROM accounts WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
         row.as_ref().map(record).transpose()
     }
 
     pub async fn account_by_snils(&self, snils: &str) -> Result<Option<AccountRecord>, StoreError> {
-        let row = sqlx::query("SELECT id, level, snils, blocked, locked_until FROM accounts WHERE snils = $1")
-            .bind(snils)
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, level, snils, blocked, locked_until FROM accounts WHERE snils = $1",
+        )
+        .bind(snils)
+        .fetch_optional(self.pool())
+        .await?;
         row.as_ref().map(record).transpose()
     }
 }

@@ -28,10 +28,11 @@ pub(crate) async fn append_in(
     let chain = e
         .account_id
         .map_or_else(|| "shared".to_owned(), |a| format!("account:{a}"));
-    let seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM action_journal WHERE chain = $1")
-        .bind(&chain)
-        .fetch_one(&mut **tx)
-        .await?;
+    let seq: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(seq) FROM action_journal WHERE chain = $1")
+            .bind(&chain)
+            .fetch_one(&mut **tx)
+            .await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO action_journal (chain, seq, account_id, at, action, result, ip, user_agent, details, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '', '') RETURNING id",

@@ -13,6 +13,7 @@ use std::time::SystemTime;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::accounts::AccountLevel;
 use crate::action_journal::{ActionEntry, append_in};
 use crate::model::{from_unix, unix};
 use crate::sessions::{NewSession, SessionRecord, insert_in};
@@ -188,7 +189,73 @@ pub struct CachedRevocation {
     pub valid_until: SystemTime,
 }
 
+/// What the e-signature login needs of an account (checks 8 and 9), read
+/// in one query.
+#[derive(Debug, Clone)]
+pub struct LoginAccount {
+    /// The account.
+    pub id: i64,
+    /// Its level.
+    pub level: AccountLevel,
+    /// Its SNILS, digits only.
+    pub snils: Option<String>,
+    /// Blocked by an administrator.
+    pub blocked: bool,
+    /// Locked by wrong passwords until then.
+    pub locked_until: Option<SystemTime>,
+}
+
+const ACCOUNT_COLUMNS: &str = "a.id, a.level, a.snils, a.blocked, a.locked_until";
+
+fn login_account(row: &AnyRow) -> Result<LoginAccount, StoreError> {
+    let level: String = row.try_get("level")?;
+    let blocked: i64 = row.try_get("blocked")?;
+    let locked: Option<i64> = row.try_get("locked_until")?;
+    Ok(LoginAccount {
+        id: row.try_get("id")?,
+        level: match level.as_str() {
+            "simplified" => AccountLevel::Simplified,
+            "standard" => AccountLevel::Standard,
+            "confirmed" => AccountLevel::Confirmed,
+            other => return Err(StoreError::Corrupt(format!("account level {other:?}"))),
+        },
+        snils: row.try_get("snils")?,
+        blocked: blocked != 0,
+        locked_until: locked.map(from_unix),
+    })
+}
+
 impl Store {
+    /// The account a live binding of this certificate belongs to.
+    pub async fn esig_account_by_certificate(
+        &self,
+        fingerprint: &str,
+    ) -> Result<Option<LoginAccount>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM account_certificates c
+             JOIN accounts a ON a.id = c.account_id
+             WHERE c.fingerprint = $1 AND c.unbound_at IS NULL"
+        ))
+        .bind(fingerprint)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(login_account).transpose()
+    }
+
+    /// The account with this SNILS (digits only).
+    pub async fn esig_account_by_snils(
+        &self,
+        snils: &str,
+    ) -> Result<Option<LoginAccount>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.snils = $1"
+        ))
+        .bind(snils)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(login_account).transpose()
+    }
+
     /// Stores a new challenge, and deletes those that expired more than an
     /// hour before `at`.
     pub async fn insert_esig_challenge(&self, c: &NewChallenge<'_>) -> Result<i64, StoreError> {
@@ -212,10 +279,7 @@ impl Store {
 
     /// The challenge with this value, if it was issued (and not yet
     /// cleaned up).
-    pub async fn esig_challenge(
-        &self,
-        value: &str,
-    ) -> Result<Option<ChallengeRecord>, StoreError> {
+    pub async fn esig_challenge(&self, value: &str) -> Result<Option<ChallengeRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT id, challenge, binding_hash, created_at, expires_at, used_at
              FROM esig_challenges WHERE challenge = $1",

@@ -206,7 +206,8 @@ async fn login(
     headers: HeaderMap,
     body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(|_| EsigError::BadRequest("a JSON body with challenge and signature"))?;
+    let Json(body) =
+        body.map_err(|_| EsigError::BadRequest("a JSON body with challenge and signature"))?;
     let signature = signature_bytes(&body.signature)?;
     let binding = body
         .binding
@@ -294,7 +295,9 @@ async fn unbind(
         .esig
         .unbind(account, id, ip.as_deref(), ua.as_deref())
         .await?;
-    Ok(Json(json!({ "unbound": b.id, "fingerprint": b.fingerprint })))
+    Ok(Json(
+        json!({ "unbound": b.id, "fingerprint": b.fingerprint }),
+    ))
 }
 
 /// The OpenAPI 3.1 `paths` of these endpoints.

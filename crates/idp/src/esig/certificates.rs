@@ -186,7 +186,11 @@ impl Esig {
                 "subject": current.subject,
             }),
         };
-        match self.store.unbind_certificate(account_id, id, now, &entry).await {
+        match self
+            .store
+            .unbind_certificate(account_id, id, now, &entry)
+            .await
+        {
             Ok(b) => Ok(b),
             Err(store::StoreError::NotFound { .. }) => Err(EsigError::CertificateNotFound),
             Err(e) => Err(e.into()),

@@ -264,9 +264,7 @@ impl Esig {
         match self.attempt(req, now, &mut attempt).await {
             Ok(success) => Ok(success),
             Err(err) => {
-                attempt
-                    .details
-                    .insert("method".into(), json!("esig"));
+                attempt.details.insert("method".into(), json!("esig"));
                 attempt
                     .details
                     .insert("reason".into(), json!(err.to_string()));
@@ -305,7 +303,9 @@ impl Esig {
         let serial = pki::validation::serial_hex(leaf);
         let subject = format_name(tbs.subject());
         let issuer = format_name(tbs.issuer());
-        attempt.details.insert("fingerprint".into(), json!(fingerprint));
+        attempt
+            .details
+            .insert("fingerprint".into(), json!(fingerprint));
         attempt.details.insert("serial".into(), json!(serial));
         attempt.details.insert("subject".into(), json!(subject));
         attempt.details.insert("issuer".into(), json!(issuer));
@@ -358,14 +358,9 @@ impl Esig {
         // 8. The account.
         let identity = SubjectIdentity::from_name(tbs.subject());
         let snils = identity.snils.as_ref().map(|s| s.digits());
-        let bound = self.store.bound_certificate(&fingerprint).await?;
+        let bound = self.store.esig_account_by_certificate(&fingerprint).await?;
         let (account, bind, confirm) = match bound {
-            Some(b) => {
-                let account = self
-                    .store
-                    .account(b.account_id)
-                    .await?
-                    .ok_or(EsigError::IdentityMismatch)?;
+            Some(account) => {
                 attempt.account_id = Some(account.id);
                 if snils.is_none() || account.snils != snils {
                     return Err(EsigError::IdentityMismatch);
@@ -378,7 +373,7 @@ impl Esig {
                 };
                 let account = self
                     .store
-                    .account_by_snils(snils)
+                    .esig_account_by_snils(snils)
                     .await?
                     .ok_or(EsigError::IdentityMismatch)?;
                 attempt.account_id = Some(account.id);
@@ -467,8 +462,8 @@ impl Esig {
         signature: &[u8],
         challenge: Option<&[u8]>,
     ) -> Result<Signed, EsigError> {
-        let message =
-            SignedMessage::parse(signature).map_err(|e| EsigError::SignatureMalformed(e.to_string()))?;
+        let message = SignedMessage::parse(signature)
+            .map_err(|e| EsigError::SignatureMalformed(e.to_string()))?;
         if message.signer_count() != 1 {
             return Err(EsigError::SignatureMalformed(format!(
                 "{} signers, one expected",
@@ -488,11 +483,13 @@ impl Esig {
         }
         let verified = match message.verify_signer(0, Some(Content::Bytes(content)), &[]) {
             Ok(v) => v,
-            Err(e @ (CmsError::Malformed(_)
-            | CmsError::Asn1(_)
-            | CmsError::NotSignedData(_)
-            | CmsError::UnsupportedVersion { .. }
-            | CmsError::SignerCertificateNotFound)) => {
+            Err(
+                e @ (CmsError::Malformed(_)
+                | CmsError::Asn1(_)
+                | CmsError::NotSignedData(_)
+                | CmsError::UnsupportedVersion { .. }
+                | CmsError::SignerCertificateNotFound),
+            ) => {
                 return Err(EsigError::SignatureMalformed(e.to_string()));
             }
             Err(e) => {
@@ -534,20 +531,17 @@ impl Esig {
         }
         let mut pool = extra.to_vec();
         pool.extend(self.config.trust.intermediates.iter().cloned());
-        let validated = PathValidator::new(&self.config.trust.anchors, now)
-            .validate(leaf, &pool);
+        let validated = PathValidator::new(&self.config.trust.anchors, now).validate(leaf, &pool);
         let validated = match validated {
             Ok(p) => p,
-            Err(e @ (PathError::LeafKeyUsage | PathError::Eku { .. } | PathError::NotQualified)) => {
+            Err(
+                e @ (PathError::LeafKeyUsage | PathError::Eku { .. } | PathError::NotQualified),
+            ) => {
                 return Err(EsigError::CertNotQualified(e.to_string()));
             }
             Err(PathError::Expired { .. }) => {
                 return Err(EsigError::CertExpired {
-                    not_after: leaf
-                        .tbs_certificate()
-                        .validity()
-                        .not_after
-                        .to_system_time(),
+                    not_after: leaf.tbs_certificate().validity().not_after.to_system_time(),
                 });
             }
             Err(PathError::NotYetValid { .. }) => {
@@ -592,7 +586,9 @@ impl Esig {
         let signing = KeyUsages::DigitalSignature | KeyUsages::NonRepudiation;
         match pki::cert::key_usage(leaf) {
             Some(ku) if (ku.0 & signing).is_empty() => {
-                return Some("the key usage allows neither digitalSignature nor nonRepudiation".into());
+                return Some(
+                    "the key usage allows neither digitalSignature nor nonRepudiation".into(),
+                );
             }
             _ => {}
         }

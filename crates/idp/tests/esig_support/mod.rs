@@ -4,7 +4,13 @@
 //! → issue) and whose OCSP responder and CRL are served by the CA's
 //! publication router on a port of their own; accounts inserted in the
 //! idp database; signing a challenge; a small JSON client.
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -61,7 +67,9 @@ pub fn snils(n: u32) -> String {
 }
 
 pub fn key() -> Arc<KeySigner> {
-    Arc::new(KeySigner::new(SigningKey::generate(ParamSet::Tc26A256).unwrap()))
+    Arc::new(KeySigner::new(
+        SigningKey::generate(ParamSet::Tc26A256).unwrap(),
+    ))
 }
 
 /// How a CA's revocation services are reachable.
@@ -231,10 +239,9 @@ impl TestCa {
 
     /// Revokes a certificate (key compromise) as an operator.
     pub async fn revoke(&self, holder: &Holder) {
-        let serial = store::Serial::from_bytes(
-            holder.cert.tbs_certificate().serial_number().as_bytes(),
-        )
-        .unwrap();
+        let serial =
+            store::Serial::from_bytes(holder.cert.tbs_certificate().serial_number().as_bytes())
+                .unwrap();
         self.ca
             .revoke(&serial, pki::crl::CrlReason::KeyCompromise, "operator1")
             .await
@@ -247,8 +254,10 @@ impl TestCa {
     pub fn non_qualified(&self, snils: &str, usage: KeyUsages) -> Holder {
         let key = key();
         let cert = pki::cert::CertificateBuilder::new(
-            pki::name::parse_name(&format!("CN=Неквалифицированный,SN=Петров,SNILS={snils},C=RU"))
-                .unwrap(),
+            pki::name::parse_name(&format!(
+                "CN=Неквалифицированный,SN=Петров,SNILS={snils},C=RU"
+            ))
+            .unwrap(),
             key.verifying_key(),
             t0() - DAY,
             t0() + 300 * DAY,
@@ -292,7 +301,11 @@ pub async fn insert_account(
     locked_until: Option<SystemTime>,
 ) -> i64 {
     sqlx::any::install_default_drivers();
-    let pool = AnyPoolOptions::new().max_connections(1).connect(url).await.unwrap();
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .unwrap();
     let at = unix(t0());
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO accounts (level, snils, surname, given_name, blocked, locked_until, failed_logins, created_at, updated_at)
@@ -314,7 +327,11 @@ pub async fn insert_account(
 /// One column of one row, as text (tests' look into the database).
 pub async fn query_strings(url: &str, sql: &str) -> Vec<String> {
     sqlx::any::install_default_drivers();
-    let pool = AnyPoolOptions::new().max_connections(1).connect(url).await.unwrap();
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .unwrap();
     let rows: Vec<String> = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
     pool.close().await;
     rows

@@ -18,10 +18,6 @@ pub mod api;
 pub mod challenge;
 mod clock;
 pub mod esig;
-pub mod session;
-mod shim_idp;
 pub mod trust;
-
-pub use shim_idp::Idp;
 
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -21,8 +21,6 @@
 //!   only in spelling (identity columns, BLOB/BYTEA, trigger syntax).
 #![forbid(unsafe_code)]
 
-pub mod accounts;
-pub mod action_journal;
 pub mod authority;
 pub mod certificates;
 pub mod counters;
@@ -33,7 +31,6 @@ mod migrate;
 mod model;
 pub mod operators;
 pub mod requests;
-pub mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -94,14 +94,14 @@ async fn main() {
     // The idp clock follows the system clock from t0 (OCSP answers are
     // dated by the CA's clock at t0).
     let clock = Arc::new(FixedClock::new(t0()));
-    let esig = Arc::new(Esig::new(
-        store.clone(),
-        clock.clone(),
+    let idp = make_idp(store, clock);
+    let esig = Arc::new(Esig::for_idp(
+        &idp,
         EsigConfig::new(trust),
         Some(Arc::new(HttpRevocationSource::default())),
     ));
     let base = serve(router(EsigApi {
-        idp: idp::Idp::new(store.clone(), clock.clone()),
+        idp,
         esig,
         secure_cookies: false,
     }))

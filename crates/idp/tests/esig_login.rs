@@ -60,13 +60,12 @@ struct Server {
 async fn server(db: TestDb, trust: TrustList) -> Server {
     let store = db.open().await;
     let clock = Arc::new(FixedClock::new(t0()));
-    let esig = Arc::new(Esig::new(
-        store.clone(),
-        clock.clone(),
+    let idp = make_idp(store, clock.clone());
+    let esig = Arc::new(Esig::for_idp(
+        &idp,
         EsigConfig::new(trust),
         Some(Arc::new(HttpRevocationSource::new(Duration::from_secs(3)))),
     ));
-    let idp = test_idp(store, clock.clone());
     let base = serve(router(EsigApi {
         idp,
         esig,
@@ -78,11 +77,6 @@ async fn server(db: TestDb, trust: TrustList) -> Server {
         base,
         clock,
     }
-}
-
-/// The identity provider's shared state over `store` with `clock`.
-fn test_idp(store: store::Store, clock: Arc<FixedClock>) -> idp::Idp {
-    idp::Idp::new(store, clock)
 }
 
 async fn journal_results(url: &str, code: &str) -> usize {
@@ -134,7 +128,14 @@ async fn e_signature_login_on_both_databases() {
             &format!("SELECT level || ' ' || confirmed_by FROM accounts WHERE id = {account}"),
         )
         .await;
-        assert_eq!(level, ["confirmed esig"], "{name}");
+        assert_eq!(
+            level,
+            [format!(
+                "confirmed esig:{}",
+                first.json["certificate"].as_str().unwrap()
+            )],
+            "{name}"
+        );
         let amr = query_strings(
             &url,
             &format!("SELECT amr FROM sessions WHERE account_id = {account}"),
@@ -439,12 +440,20 @@ async fn lockout_policy_flag_off_refuses_locked_accounts() {
         let mut trust = TrustList::new();
         trust.add_anchor(main.root()).unwrap();
         trust.add_intermediate(main.issuing());
-        let mut config = EsigConfig::new(trust);
-        config.esig_bypasses_lockout = false;
-        let esig = Esig::new(
-            store.clone(),
-            Arc::new(FixedClock::new(t0())),
-            config,
+        let clock = Arc::new(FixedClock::new(t0()));
+        let mut idp = make_idp(store, clock.clone());
+        let mut policy = idp.policy().clone();
+        policy.esig_login_when_locked = false;
+        idp = idp::Idp::new(
+            idp.store().clone(),
+            clock,
+            idp::ServerKeys::random().unwrap(),
+            Arc::new(idp::FileOutbox::new(std::env::temp_dir())),
+            policy,
+        );
+        let esig = Esig::for_idp(
+            &idp,
+            EsigConfig::new(trust),
             Some(Arc::new(HttpRevocationSource::default())),
         );
         let snils_l = snils(123_456_789);

@@ -2,9 +2,10 @@
 //!
 //! Subcommands: keys (`key`), signing and validation (`sign`, `verify`),
 //! PKI clients (`ts`, and requests, certificates, CRLs and OCSP), the
-//! key container (`token`), the certification authority (`ca`), and `speed`; the CA server (`serve`);
-//! logging in to an identity provider with a signature (`login`). The local signing agent is
-//! planned.
+//! key container (`token`), the certification authority (`ca`), the
+//! identity provider's action journal check (`journal verify`), logging in
+//! to an identity provider with a signature (`login`), and `speed`; the CA
+//! server (`serve`). The local signing agent is planned.
 //! Library crates never read the environment or configuration files; this
 //! binary is where that wiring lives.
 #![forbid(unsafe_code)]
@@ -14,6 +15,7 @@ mod ca_remote;
 mod cert;
 mod crl;
 mod files;
+mod journal;
 mod key;
 mod login;
 mod net;
@@ -68,6 +70,7 @@ enum Command {
     Ocsp(ocsp::OcspArgs),
     Token(token::TokenArgs),
     Ca(Box<ca::CaArgs>),
+    Journal(journal::JournalArgs),
     Serve(serve::ServeArgs),
     Login(login::LoginArgs),
 }
@@ -90,6 +93,8 @@ fn main() -> ExitCode {
         Command::Token(args) => token::run(&args).map(|()| 0),
         // `ca status --serial`: good 0, revoked or suspended 2.
         Command::Ca(args) => ca::run(&args),
+        // `journal verify`: intact 0, damaged 2.
+        Command::Journal(args) => journal::run(&args),
         Command::Serve(args) => serve::run(&args).map(|()| 0),
         Command::Login(args) => login::run(&args).map(|()| 0),
     };

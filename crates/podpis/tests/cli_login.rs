@@ -46,14 +46,14 @@ async fn podpis_login_signs_the_challenge_and_prints_the_session() {
     let mut trust = TrustList::new();
     trust.add_anchor(ca.root()).unwrap();
     trust.add_intermediate(ca.issuing());
-    let esig = Arc::new(Esig::new(
-        store.clone(),
-        clock.clone(),
+    let idp = make_idp(store, clock);
+    let esig = Arc::new(Esig::for_idp(
+        &idp,
         EsigConfig::new(trust),
         Some(Arc::new(HttpRevocationSource::new(Duration::from_secs(3)))),
     ));
     let base = serve(router(EsigApi {
-        idp: idp::Idp::new(store, clock),
+        idp,
         esig,
         secure_cookies: false,
     }))

@@ -141,7 +141,8 @@ pub struct EsigLogin<'a> {
     pub account_id: i64,
     /// A certificate to bind first (first login with it).
     pub bind: Option<NewBinding<'a>>,
-    /// Raise a standard account to confirmed (`confirmed_by = 'esig'`).
+    /// Raise a standard account to confirmed (`confirmed_by` =
+    /// `esig:<fingerprint>` of the certificate bound).
     pub confirm: bool,
     /// Clear a password lockout (the policy lets e-signature logins in).
     pub clear_lockout: bool,
@@ -392,12 +393,14 @@ impl Store {
         }
         let mut confirmed = false;
         if login.confirm {
+            let by = format!("esig:{}", login.bind.as_ref().map_or("", |b| b.fingerprint));
             confirmed = sqlx::query(
-                "UPDATE accounts SET level = 'confirmed', confirmed_by = 'esig', updated_at = $1
+                "UPDATE accounts SET level = 'confirmed', confirmed_by = $3, updated_at = $1
                  WHERE id = $2 AND level = 'standard'",
             )
             .bind(unix(at))
             .bind(login.account_id)
+            .bind(by)
             .execute(&mut *tx)
             .await?
             .rows_affected()

@@ -162,6 +162,16 @@ struct CachedPath {
     not_qualified: Option<String>,
 }
 
+/// The provider's clock, through the provider.
+#[derive(Debug)]
+struct IdpClock(crate::Idp);
+
+impl Clock for IdpClock {
+    fn now(&self) -> SystemTime {
+        self.0.now()
+    }
+}
+
 /// Entries kept in each in-memory cache before it is emptied.
 const CACHE_LIMIT: usize = 100_000;
 
@@ -229,6 +239,20 @@ impl Esig {
             paths: Mutex::new(HashMap::new()),
             revocations: revocation::Memory::default(),
         }
+    }
+
+    /// The service of the identity provider `idp`: its store (whose journal
+    /// is chained under the provider's key), its clock, and its policy's
+    /// `esig_login_when_locked` and session lifetime over `config`'s.
+    pub fn for_idp(
+        idp: &crate::Idp,
+        mut config: EsigConfig,
+        source: Option<Arc<dyn RevocationSource>>,
+    ) -> Esig {
+        config.esig_bypasses_lockout = idp.policy().esig_login_when_locked;
+        config.session_absolute = idp.policy().absolute_timeout;
+        let clock: Arc<dyn Clock> = Arc::new(IdpClock(idp.clone()));
+        Esig::new(idp.store().clone(), clock, config, source)
     }
 
     /// The store.

@@ -447,6 +447,23 @@ pub async fn login_with(base: &str, holder: &Holder) -> Answer {
     post_login(base, &challenge, &holder.sign(&bytes), &binding).await
 }
 
+/// The identity provider over `store` with `clock` (random server keys,
+/// an outbox in a temporary directory, cookies without `Secure` for plain
+/// HTTP).
+pub fn make_idp(store: store::Store, clock: Arc<idp::FixedClock>) -> idp::Idp {
+    let outbox = std::env::temp_dir().join(format!("podpis-esig-outbox-{}", std::process::id()));
+    idp::Idp::new(
+        store,
+        clock,
+        idp::ServerKeys::random().unwrap(),
+        Arc::new(idp::FileOutbox::new(outbox)),
+        idp::Policy {
+            secure_cookies: false,
+            ..idp::Policy::default()
+        },
+    )
+}
+
 /// Serves `router` on 127.0.0.1:0 (with the peers' addresses); its base URL.
 pub async fn serve(router: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -312,12 +312,10 @@ async fn e_signature_login_on_both_databases() {
         // --- CERT_NOT_QUALIFIED: outside the profile; and a key not for signing.
         let nq = cas
             .main
-            .non_qualified(&snils_u, KeyUsages::DigitalSignature.into());
+            .non_qualified(&snils_u, KeyUsages::DigitalSignature);
         let a = login_with(&base, &nq).await;
         assert_eq!(a.code(), "CERT_NOT_QUALIFIED", "{name}: profile: {a:?}");
-        let ku = cas
-            .main
-            .non_qualified(&snils_u, KeyUsages::KeyEncipherment.into());
+        let ku = cas.main.non_qualified(&snils_u, KeyUsages::KeyEncipherment);
         let a = login_with(&base, &ku).await;
         assert_eq!(a.code(), "CERT_NOT_QUALIFIED", "{name}: key usage: {a:?}");
 

@@ -20,8 +20,10 @@
 
 pub mod account;
 pub mod api;
+pub mod challenge;
 mod clock;
 mod error;
+pub mod esig;
 pub mod journal;
 pub mod keys;
 pub mod lockout;
@@ -33,6 +35,7 @@ pub mod password;
 pub mod recovery;
 pub mod security;
 pub mod session;
+pub mod trust;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

@@ -117,6 +117,7 @@ fn every_code_is_documented() {
         "CA_CSR_UNKNOWN_PARAMSET",
         "CA_REVOCATION_NOT_ENTITLED",
         "CA_TSA_SERIAL_STORE_CORRUPT",
+        "CHALLENGE_REUSED",
     ] {
         assert!(codes.contains(expected), "the scanner missed {expected}");
     }

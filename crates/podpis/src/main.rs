@@ -3,8 +3,9 @@
 //! Subcommands: keys (`key`), signing and validation (`sign`, `verify`),
 //! PKI clients (`ts`, and requests, certificates, CRLs and OCSP), the
 //! key container (`token`), the certification authority (`ca`), the
-//! identity provider's action journal check (`journal verify`), and
-//! `speed`; the CA server (`serve`). The local signing agent is planned.
+//! identity provider's action journal check (`journal verify`), logging in
+//! to an identity provider with a signature (`login`), and `speed`; the CA
+//! server (`serve`). The local signing agent is planned.
 //! Library crates never read the environment or configuration files; this
 //! binary is where that wiring lives.
 #![forbid(unsafe_code)]
@@ -16,6 +17,7 @@ mod crl;
 mod files;
 mod journal;
 mod key;
+mod login;
 mod net;
 mod ocsp;
 mod pin;
@@ -70,6 +72,7 @@ enum Command {
     Ca(Box<ca::CaArgs>),
     Journal(journal::JournalArgs),
     Serve(serve::ServeArgs),
+    Login(login::LoginArgs),
 }
 
 fn main() -> ExitCode {
@@ -93,6 +96,7 @@ fn main() -> ExitCode {
         // `journal verify`: intact 0, damaged 2.
         Command::Journal(args) => journal::run(&args),
         Command::Serve(args) => serve::run(&args).map(|()| 0),
+        Command::Login(args) => login::run(&args).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -173,32 +173,61 @@ pub(crate) fn run(args: &SignArgs) -> Result<()> {
     write_output(&args.out, &out, Access::Public, args.force)
 }
 
+/// The signer and its certificate of `podpis sign`'s options.
+fn signer_and_certificate(args: &SignArgs) -> Result<(Box<dyn Signer>, Certificate)> {
+    open_signer(&KeySource {
+        key: args.key.as_deref(),
+        token: args.token.as_deref(),
+        id: args.id.as_deref(),
+        pkcs11: args.pkcs11.as_deref(),
+        token_choice: &args.token_choice,
+        key_choice: &args.key_choice,
+        pin_file: args.pin_file.as_deref(),
+        cert: args.cert.as_deref(),
+    })
+}
+
+/// Where a signing key comes from (the options `podpis sign` and
+/// `podpis login` share).
+pub(crate) struct KeySource<'a> {
+    /// A PKCS#8 key file.
+    pub(crate) key: Option<&'a std::path::Path>,
+    /// A podpis key container.
+    pub(crate) token: Option<&'a std::path::Path>,
+    /// The key's id in the container.
+    pub(crate) id: Option<&'a str>,
+    /// A PKCS#11 module.
+    pub(crate) pkcs11: Option<&'a std::path::Path>,
+    /// Which PKCS#11 token.
+    pub(crate) token_choice: &'a crate::pkcs11::TokenChoice,
+    /// Which PKCS#11 key.
+    pub(crate) key_choice: &'a crate::pkcs11::KeyChoice,
+    /// The PIN file.
+    pub(crate) pin_file: Option<&'a std::path::Path>,
+    /// The certificate file.
+    pub(crate) cert: Option<&'a std::path::Path>,
+}
+
 /// The signer and its certificate: a PKCS#8 key file with --cert, a key of
 /// a podpis container or of a PKCS#11 token with --cert or else the
 /// certificate stored with it.
-fn signer_and_certificate(args: &SignArgs) -> Result<(Box<dyn Signer>, Certificate)> {
+pub(crate) fn open_signer(src: &KeySource<'_>) -> Result<(Box<dyn Signer>, Certificate)> {
     let parse = |path: &std::path::Path| {
         pki::cert::parse_certificate(&read_input(path)?)
             .map_err(|e| user_error(&e).context(format!("{}", path.display())))
     };
-    if let Some(module) = &args.pkcs11 {
-        let cert = args.cert.as_deref().map(parse).transpose()?;
-        return crate::pkcs11::signer(
-            module,
-            &args.token_choice,
-            &args.key_choice,
-            args.pin_file.as_deref(),
-            cert,
-        );
+    if let Some(module) = src.pkcs11 {
+        let cert = src.cert.map(parse).transpose()?;
+        return crate::pkcs11::signer(module, src.token_choice, src.key_choice, src.pin_file, cert);
     }
-    match (&args.token, &args.key) {
+    match (src.token, src.key) {
         (Some(path), _) => {
-            let id = args.id.as_deref().unwrap_or_default();
-            let session = crate::token::login(path, args.pin_file.as_deref())?;
+            let id = src.id.unwrap_or_default();
+            let session = crate::token::login(path, src.pin_file)?;
             let signer = session
                 .signer(id)
                 .map_err(crate::token::container_error(path))?;
-            let cert = match &args.cert {
+            let cert = match src.cert {
                 Some(p) => parse(p)?,
                 None => {
                     let Some(der) = session
@@ -216,12 +245,12 @@ fn signer_and_certificate(args: &SignArgs) -> Result<(Box<dyn Signer>, Certifica
             Ok((Box::new(signer), cert))
         }
         (None, Some(key)) => {
-            if args.pin_file.is_some() {
+            if src.pin_file.is_some() {
                 bail!(
                     "--pin-file нужен только с --token или --pkcs11 / --pin-file goes with --token or --pkcs11"
                 );
             }
-            let Some(cert) = &args.cert else {
+            let Some(cert) = src.cert else {
                 bail!("--cert обязателен с --key / --cert is required with --key");
             };
             Ok((

@@ -29,6 +29,7 @@ pub mod authority;
 pub mod certificates;
 pub mod counters;
 mod error;
+pub mod esig;
 pub mod journal;
 mod migrate;
 mod model;
@@ -106,6 +107,17 @@ impl Store {
     /// A database whose schema is newer than this build knows is refused
     /// ([`StoreError::SchemaNewer`]) and left untouched.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
+        Store::open_with_pool(url, None).await
+    }
+
+    /// As [`Store::open`], with at most `max_connections` pooled
+    /// connections (default: 4 on SQLite, which has one writer anyway; 8 on
+    /// PostgreSQL). A busy PostgreSQL node serves more concurrent
+    /// transactions with more, and their commits share WAL flushes.
+    pub async fn open_with_pool(
+        url: &str,
+        max_connections: Option<u32>,
+    ) -> Result<Store, StoreError> {
         install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -118,14 +130,16 @@ impl Store {
         };
         let options = match backend {
             Backend::Sqlite => AnyPoolOptions::new()
-                .max_connections(4)
+                .max_connections(max_connections.unwrap_or(4))
                 .after_connect(|conn, _| {
                     Box::pin(async move {
                         conn.execute(SQLITE_PRAGMAS).await?;
                         Ok(())
                     })
                 }),
-            Backend::Postgres => AnyPoolOptions::new().max_connections(8),
+            Backend::Postgres => {
+                AnyPoolOptions::new().max_connections(max_connections.unwrap_or(8))
+            }
         };
         let url = match backend {
             Backend::Sqlite if !url.contains("mode=") => {

@@ -30,10 +30,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_idp.sql"),
         postgres: include_str!("../migrations/postgres/0003_idp.sql"),
     },
+    Migration {
+        version: 4,
+        sqlite: include_str!("../migrations/sqlite/0004_esig.sql"),
+        postgres: include_str!("../migrations/postgres/0004_esig.sql"),
+    },
 ];
 
 /// The schema version this build writes: the newest migration's number.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Any key for PostgreSQL's advisory lock that serialises migrations of
 /// several nodes starting at once ("podpis" in ASCII, shortened).

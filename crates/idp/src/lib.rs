@@ -15,5 +15,6 @@
 #![forbid(unsafe_code)]
 
 mod clock;
+pub mod oidc;
 
 pub use clock::{Clock, FixedClock, SystemClock};

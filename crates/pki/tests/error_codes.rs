@@ -66,6 +66,7 @@ fn codes_in_sources() -> BTreeSet<String> {
         "../pkcs11/src",
         "../store/src",
         "../ca/src",
+        "../idp/src",
     ] {
         sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut files);
     }

@@ -2,7 +2,8 @@
 //!
 //! Subcommands: keys (`key`), signing and validation (`sign`, `verify`),
 //! PKI clients (`ts`, and requests, certificates, CRLs and OCSP), the
-//! key container (`token`), the certification authority (`ca`), and `speed`; the CA server (`serve`). The local signing agent is
+//! key container (`token`), the certification authority (`ca`), the identity provider's
+//! administration (`idp`: OpenID Connect clients and keys), and `speed`; the CA server (`serve`). The local signing agent is
 //! planned.
 //! Library crates never read the environment or configuration files; this
 //! binary is where that wiring lives.
@@ -13,6 +14,7 @@ mod ca_remote;
 mod cert;
 mod crl;
 mod files;
+mod idp;
 mod key;
 mod net;
 mod ocsp;
@@ -66,6 +68,7 @@ enum Command {
     Ocsp(ocsp::OcspArgs),
     Token(token::TokenArgs),
     Ca(Box<ca::CaArgs>),
+    Idp(idp::IdpArgs),
     Serve(serve::ServeArgs),
 }
 
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Command::Token(args) => token::run(&args).map(|()| 0),
         // `ca status --serial`: good 0, revoked or suspended 2.
         Command::Ca(args) => ca::run(&args),
+        Command::Idp(args) => idp::run(&args).map(|()| 0),
         Command::Serve(args) => serve::run(&args).map(|()| 0),
     };
     match result {

@@ -10,7 +10,8 @@
 //!   aggregate adds its operations: [`authority`] (the CA certificates),
 //!   [`requests`] (requests and identifications), [`certificates`]
 //!   (issuance and revocation status), [`journal`], [`counters`],
-//!   [`operators`] (operator accounts, applicants' request tokens).
+//!   [`operators`] (operator accounts, applicants' request tokens),
+//!   [`oidc`] (the OpenID Connect provider's clients, consents, grants).
 //! * Every operation that changes state runs in one transaction together
 //!   with its journal entry, so the journal never misses or invents a
 //!   change. On SQLite write transactions start with `BEGIN IMMEDIATE` (no
@@ -28,6 +29,7 @@ mod error;
 pub mod journal;
 mod migrate;
 mod model;
+pub mod oidc;
 pub mod operators;
 pub mod requests;
 #[cfg(feature = "testing")]

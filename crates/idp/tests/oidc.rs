@@ -218,7 +218,13 @@ impl Provider {
             .map(|s| s.as_str().to_owned())
     }
 
-    fn call(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
         let url = if path.starts_with("http") {
             path.to_owned()
         } else {
@@ -367,12 +373,28 @@ fn code_flow_with_pkce_consent_tokens_and_refusals() {
         assert_eq!(d["subject_types_supported"], json!(["pairwise"]));
         let jwks = p.get("/oidc/jwks", None).json();
         assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
-        assert!(jwks["keys"].as_array().unwrap().iter().all(|k| k.get("d").is_none()));
+        assert!(
+            jwks["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|k| k.get("d").is_none())
+        );
 
         let secret = p
-            .register(&registration("shop", ClientType::Confidential, AuthMethod::ClientSecretBasic, SigAlg::Es256))
+            .register(&registration(
+                "shop",
+                ClientType::Confidential,
+                AuthMethod::ClientSecretBasic,
+                SigAlg::Es256,
+            ))
             .unwrap();
-        p.register(&registration("app", ClientType::Public, AuthMethod::None, SigAlg::Es256));
+        p.register(&registration(
+            "app",
+            ClientType::Public,
+            AuthMethod::None,
+            SigAlg::Es256,
+        ));
         let (account, cookie) = p.user("maria@example.ru");
         let (verifier, challenge) = pkce();
         let good = |state: &'static str| {
@@ -408,7 +430,10 @@ fn code_flow_with_pkce_consent_tokens_and_refusals() {
         let r = p.get(&auth_path(&good("s1")), None);
         assert_eq!(r.status, 302);
         let loc = r.location();
-        assert!(loc.starts_with("/login?return=%2Foidc%2Fauthorize%3F"), "{loc}");
+        assert!(
+            loc.starts_with("/login?return=%2Foidc%2Fauthorize%3F"),
+            "{loc}"
+        );
         // prompt=none: login_required to the client instead.
         let mut q = good("s1");
         q.push(("prompt", "none"));
@@ -440,9 +465,15 @@ fn code_flow_with_pkce_consent_tokens_and_refusals() {
         // Unknown scope, missing openid, other response types.
         let mut q = good("s4");
         q[3] = ("scope", "openid passport");
-        assert_eq!(p.get(&auth_path(&q), Some(&cookie)).redirect_params()["error"], "invalid_scope");
+        assert_eq!(
+            p.get(&auth_path(&q), Some(&cookie)).redirect_params()["error"],
+            "invalid_scope"
+        );
         q[3] = ("scope", "fullname");
-        assert_eq!(p.get(&auth_path(&q), Some(&cookie)).redirect_params()["error"], "invalid_scope");
+        assert_eq!(
+            p.get(&auth_path(&q), Some(&cookie)).redirect_params()["error"],
+            "invalid_scope"
+        );
         let mut q = good("s4");
         q[0] = ("response_type", "token");
         assert_eq!(
@@ -455,26 +486,54 @@ fn code_flow_with_pkce_consent_tokens_and_refusals() {
         assert_eq!(r.status, 200, "{}", r.body);
         assert!(r.body.contains("Сервис shop") && r.body.contains("СНИЛС"));
         assert!(r.body.find("Разрешить").unwrap() < r.body.find("Allow").unwrap());
-        let csp = r.headers.get("content-security-policy").unwrap().to_str().unwrap();
-        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("form-action 'self' http://127.0.0.1:9"));
+        let csp = r
+            .headers
+            .get("content-security-policy")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'")
+                && csp.contains("form-action 'self' http://127.0.0.1:9")
+        );
         let csrf = csrf_of(&r.body);
         // CSRF: without the session, with another form token, or with
         // another user's session, the form is refused.
-        let r = p.post("/oidc/consent", &[], &[("csrf", &csrf), ("decision", "allow")]);
+        let r = p.post(
+            "/oidc/consent",
+            &[],
+            &[("csrf", &csrf), ("decision", "allow")],
+        );
         assert_eq!(r.status, 400);
         assert!(r.body.contains("OIDC_CONSENT_EXPIRED"));
-        let r = p.post("/oidc/consent", &[("Cookie", &cookie)], &[("csrf", "forged"), ("decision", "allow")]);
+        let r = p.post(
+            "/oidc/consent",
+            &[("Cookie", &cookie)],
+            &[("csrf", "forged"), ("decision", "allow")],
+        );
         assert!(r.body.contains("OIDC_CONSENT_EXPIRED"));
         let (_, other) = p.user("other@example.ru");
-        let r = p.post("/oidc/consent", &[("Cookie", &other)], &[("csrf", &csrf), ("decision", "allow")]);
+        let r = p.post(
+            "/oidc/consent",
+            &[("Cookie", &other)],
+            &[("csrf", &csrf), ("decision", "allow")],
+        );
         assert!(r.body.contains("OIDC_CONSENT_EXPIRED"));
         // Deny: access_denied to the client.
-        let r = p.post("/oidc/consent", &[("Cookie", &cookie)], &[("csrf", &csrf), ("decision", "deny")]);
+        let r = p.post(
+            "/oidc/consent",
+            &[("Cookie", &cookie)],
+            &[("csrf", &csrf), ("decision", "deny")],
+        );
         let e = r.redirect_params();
         assert_eq!(e["error"], "access_denied");
         assert_eq!(e["state"], "s5");
         // The form token is single-use.
-        let r = p.post("/oidc/consent", &[("Cookie", &cookie)], &[("csrf", &csrf), ("decision", "allow")]);
+        let r = p.post(
+            "/oidc/consent",
+            &[("Cookie", &cookie)],
+            &[("csrf", &csrf), ("decision", "allow")],
+        );
         assert!(r.body.contains("OIDC_CONSENT_EXPIRED"));
 
         // Allow: a code.
@@ -499,14 +558,23 @@ fn code_flow_with_pkce_consent_tokens_and_refusals() {
         // code stays good for the real client.
         let r = token(&code, REDIRECT, &verifier, &basic("shop", "wrong"));
         assert_eq!(r.status, 401);
-        assert_eq!(r.oauth(), ("invalid_client".into(), "OIDC_CLIENT_AUTH_FAILED".into()));
+        assert_eq!(
+            r.oauth(),
+            ("invalid_client".into(), "OIDC_CLIENT_AUTH_FAILED".into())
+        );
         assert!(r.headers.get("www-authenticate").is_some());
         let r = token(&code, "http://127.0.0.1:9/other", &verifier, &auth);
         assert_eq!(r.status, 400);
-        assert_eq!(r.oauth(), ("invalid_grant".into(), "OIDC_CODE_INVALID".into()));
+        assert_eq!(
+            r.oauth(),
+            ("invalid_grant".into(), "OIDC_CODE_INVALID".into())
+        );
         let (other_verifier, _) = pkce();
         let r = token(&code, REDIRECT, &other_verifier, &auth);
-        assert_eq!(r.oauth(), ("invalid_grant".into(), "OIDC_PKCE_MISMATCH".into()));
+        assert_eq!(
+            r.oauth(),
+            ("invalid_grant".into(), "OIDC_PKCE_MISMATCH".into())
+        );
         let r = token(&code, REDIRECT, "", &auth);
         assert_eq!(r.oauth().1, "OIDC_PKCE_MISMATCH");
         // The public client cannot redeem the confidential client's code.
@@ -556,8 +624,17 @@ fn code_flow_with_pkce_consent_tokens_and_refusals() {
         assert_eq!(u["email"], "maria@example.ru");
         assert_eq!(u["email_verified"], true);
         assert!(u["snils"].is_string());
-        assert!(u.get("birthdate").is_none() && u.get("inn").is_none() && u.get("phone_number").is_none());
-        let r = p.call("GET", "/oidc/userinfo", &[("Authorization", "Bearer x.y.z")], None);
+        assert!(
+            u.get("birthdate").is_none()
+                && u.get("inn").is_none()
+                && u.get("phone_number").is_none()
+        );
+        let r = p.call(
+            "GET",
+            "/oidc/userinfo",
+            &[("Authorization", "Bearer x.y.z")],
+            None,
+        );
         assert_eq!(r.status, 401);
         assert_eq!(r.oauth().1, "OIDC_TOKEN_INVALID");
         // A token whose payload was edited fails the signature.
@@ -565,19 +642,35 @@ fn code_flow_with_pkce_consent_tokens_and_refusals() {
         let parts: Vec<&str> = at_str.split('.').collect();
         let mut claims = at.clone();
         claims["scope"] = json!("openid fullname snils email inn birthdate");
-        let forged = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(claims.to_string()), parts[2]);
-        let r = p.call("GET", "/oidc/userinfo", &[("Authorization", &format!("Bearer {forged}"))], None);
+        let forged = format!(
+            "{}.{}.{}",
+            parts[0],
+            URL_SAFE_NO_PAD.encode(claims.to_string()),
+            parts[2]
+        );
+        let r = p.call(
+            "GET",
+            "/oidc/userinfo",
+            &[("Authorization", &format!("Bearer {forged}"))],
+            None,
+        );
         assert_eq!(r.status, 401);
 
         // The code again: refused, and the tokens issued from it revoked.
         let r = token(&code, REDIRECT, &verifier, &auth);
-        assert_eq!(r.oauth(), ("invalid_grant".into(), "OIDC_CODE_REUSED".into()));
+        assert_eq!(
+            r.oauth(),
+            ("invalid_grant".into(), "OIDC_CODE_REUSED".into())
+        );
         let r = p.call("GET", "/oidc/userinfo", &[("Authorization", &bearer)], None);
         assert_eq!(r.status, 401, "{name}: revoked by the reuse");
         let r = p.post(
             "/oidc/token",
             &[("Authorization", &auth)],
-            &[("grant_type", "refresh_token"), ("refresh_token", t["refresh_token"].as_str().unwrap())],
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", t["refresh_token"].as_str().unwrap()),
+            ],
         );
         assert_eq!(r.oauth().1, "OIDC_REFRESH_INVALID");
 
@@ -597,7 +690,10 @@ fn code_flow_with_pkce_consent_tokens_and_refusals() {
         let (verifier, challenge) = pkce();
         let mut q = good("s8");
         q[6] = ("code_challenge", challenge.as_str());
-        let code = p.authorize(&cookie, &q)["code"].as_str().unwrap().to_owned();
+        let code = p.authorize(&cookie, &q)["code"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let t1 = token(&code, REDIRECT, &verifier, &auth).json();
         let refresh = |rt: &str, auth: &str| {
             p.post(
@@ -611,7 +707,11 @@ fn code_flow_with_pkce_consent_tokens_and_refusals() {
         let r = p.post(
             "/oidc/token",
             &[],
-            &[("grant_type", "refresh_token"), ("refresh_token", r1), ("client_id", "app")],
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", r1),
+                ("client_id", "app"),
+            ],
         );
         assert_eq!(r.oauth().1, "OIDC_REFRESH_INVALID");
         let t2 = refresh(r1, &auth).json();
@@ -621,30 +721,76 @@ fn code_flow_with_pkce_consent_tokens_and_refusals() {
         assert_eq!(id2["sub"], id["sub"]);
         assert!(id2.get("nonce").is_none());
         let bearer2 = format!("Bearer {}", t2["access_token"].as_str().unwrap());
-        assert_eq!(p.call("GET", "/oidc/userinfo", &[("Authorization", &bearer2)], None).status, 200);
+        assert_eq!(
+            p.call(
+                "GET",
+                "/oidc/userinfo",
+                &[("Authorization", &bearer2)],
+                None
+            )
+            .status,
+            200
+        );
         let r = refresh(r1, &auth);
-        assert_eq!(r.oauth(), ("invalid_grant".into(), "OIDC_REFRESH_REUSED".into()));
-        assert_eq!(refresh(r2, &auth).oauth().1, "OIDC_REFRESH_INVALID", "family revoked");
-        assert_eq!(p.call("GET", "/oidc/userinfo", &[("Authorization", &bearer2)], None).status, 401);
+        assert_eq!(
+            r.oauth(),
+            ("invalid_grant".into(), "OIDC_REFRESH_REUSED".into())
+        );
+        assert_eq!(
+            refresh(r2, &auth).oauth().1,
+            "OIDC_REFRESH_INVALID",
+            "family revoked"
+        );
+        assert_eq!(
+            p.call(
+                "GET",
+                "/oidc/userinfo",
+                &[("Authorization", &bearer2)],
+                None
+            )
+            .status,
+            401
+        );
         // Unsupported grant types.
-        let r = p.post("/oidc/token", &[("Authorization", &auth)], &[("grant_type", "password")]);
-        assert_eq!(r.oauth(), ("unsupported_grant_type".into(), "OIDC_UNSUPPORTED_GRANT_TYPE".into()));
+        let r = p.post(
+            "/oidc/token",
+            &[("Authorization", &auth)],
+            &[("grant_type", "password")],
+        );
+        assert_eq!(
+            r.oauth(),
+            (
+                "unsupported_grant_type".into(),
+                "OIDC_UNSUPPORTED_GRANT_TYPE".into()
+            )
+        );
         // A secret in the body (client_secret_post) is refused.
         let r = p.post(
             "/oidc/token",
             &[],
-            &[("grant_type", "refresh_token"), ("refresh_token", r2), ("client_id", "shop"), ("client_secret", &secret)],
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", r2),
+                ("client_id", "shop"),
+                ("client_secret", &secret),
+            ],
         );
         assert_eq!(r.oauth().1, "OIDC_CLIENT_AUTH_FAILED");
 
         // Revoking the consent brings the page back and kills the grants.
-        assert!(p.rt.block_on(p.store.revoke_oidc_consent(account, "shop", p.now())).unwrap());
+        assert!(
+            p.rt.block_on(p.store.revoke_oidc_consent(account, "shop", p.now()))
+                .unwrap()
+        );
         let r = p.get(&auth_path(&good("s9")), Some(&cookie));
         assert_eq!(r.status, 200, "consent asked again");
         // prompt=none without consent: consent_required.
         let mut q = good("s9");
         q.push(("prompt", "none"));
-        assert_eq!(p.get(&auth_path(&q), Some(&cookie)).redirect_params()["error"], "consent_required");
+        assert_eq!(
+            p.get(&auth_path(&q), Some(&cookie)).redirect_params()["error"],
+            "consent_required"
+        );
 
         // The public client with PKCE (no secret).
         let (verifier, challenge) = pkce();
@@ -675,16 +821,26 @@ fn code_flow_with_pkce_consent_tokens_and_refusals() {
         );
         assert_eq!(r.status, 200, "{}", r.body);
         let bearer = format!("Bearer {}", r.json()["access_token"].as_str().unwrap());
-        let u = p.call("GET", "/oidc/userinfo", &[("Authorization", &bearer)], None).json();
+        let u = p
+            .call("GET", "/oidc/userinfo", &[("Authorization", &bearer)], None)
+            .json();
         assert!(u["phone_number"].as_str().unwrap().starts_with("+7900"));
         assert!(u.get("family_name").is_none());
     }
 }
 
 /// An ES256 client assertion (RFC 7523).
-fn assertion(key: &p256::ecdsa::SigningKey, kid: &str, client: &str, aud: &str, exp: i64, jti: &str) -> String {
+fn assertion(
+    key: &p256::ecdsa::SigningKey,
+    kid: &str,
+    client: &str,
+    aud: &str,
+    exp: i64,
+    jti: &str,
+) -> String {
     let header = json!({"alg": "ES256", "kid": kid, "typ": "JWT"});
-    let claims = json!({"iss": client, "sub": client, "aud": aud, "exp": exp, "iat": exp - 60, "jti": jti});
+    let claims =
+        json!({"iss": client, "sub": client, "aud": aud, "exp": exp, "iat": exp - 60, "jti": jti});
     let input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header.to_string()),
@@ -711,7 +867,12 @@ fn private_key_jwt_and_gost_signed_tokens() {
         let key = p256_key();
         let mut jwk = jwt::es256_jwk(key.verifying_key());
         jwk["kid"] = json!("k1");
-        let mut reg = registration("gov", ClientType::Confidential, AuthMethod::PrivateKeyJwt, SigAlg::Gost256);
+        let mut reg = registration(
+            "gov",
+            ClientType::Confidential,
+            AuthMethod::PrivateKeyJwt,
+            SigAlg::Gost256,
+        );
         reg.jwks = Some(json!({"keys": [jwk]}));
         assert!(p.register(&reg).is_none(), "no secret for private_key_jwt");
         let (account, cookie) = p.user("gost@example.ru");
@@ -751,8 +912,19 @@ fn private_key_jwt_and_gost_signed_tokens() {
         // refused before the code is looked at.
         let r = redeem(&assertion(&key, "k1", "gov", &aud, now - 1, "j0"));
         assert_eq!(r.status, 401);
-        assert_eq!(r.oauth(), ("invalid_client".into(), "OIDC_CLIENT_ASSERTION_INVALID".into()));
-        assert!(r.json()["error_description"].as_str().unwrap().contains("expired"));
+        assert_eq!(
+            r.oauth(),
+            (
+                "invalid_client".into(),
+                "OIDC_CLIENT_ASSERTION_INVALID".into()
+            )
+        );
+        assert!(
+            r.json()["error_description"]
+                .as_str()
+                .unwrap()
+                .contains("expired")
+        );
         let r = redeem(&assertion(&key, "k1", "gov", &aud, now + 3600, "j0"));
         assert_eq!(r.oauth().1, "OIDC_CLIENT_ASSERTION_INVALID");
         let r = redeem(&assertion(&key, "k1", "gov", &p.base, now + 60, "j0"));
@@ -766,7 +938,10 @@ fn private_key_jwt_and_gost_signed_tokens() {
                 ("grant_type", "authorization_code"),
                 ("code", &code),
                 ("client_assertion_type", "urn:other"),
-                ("client_assertion", &assertion(&key, "k1", "gov", &aud, now + 60, "j0")),
+                (
+                    "client_assertion",
+                    &assertion(&key, "k1", "gov", &aud, now + 60, "j0"),
+                ),
             ],
         );
         assert_eq!(r.oauth().1, "OIDC_CLIENT_ASSERTION_INVALID");
@@ -796,9 +971,15 @@ fn private_key_jwt_and_gost_signed_tokens() {
         let parsed = jwt::parse(t["id_token"].as_str().unwrap()).unwrap();
         let es = p.keys.signing_key(SigAlg::Es256);
         assert!(!es.verify(parsed.signing_input.as_bytes(), &parsed.signature));
-        assert!(p.keys.signing_key(SigAlg::Gost256).verify(parsed.signing_input.as_bytes(), &parsed.signature));
+        assert!(
+            p.keys
+                .signing_key(SigAlg::Gost256)
+                .verify(parsed.signing_input.as_bytes(), &parsed.signature)
+        );
         let bearer = format!("Bearer {}", t["access_token"].as_str().unwrap());
-        let u = p.call("GET", "/oidc/userinfo", &[("Authorization", &bearer)], None).json();
+        let u = p
+            .call("GET", "/oidc/userinfo", &[("Authorization", &bearer)], None)
+            .json();
         assert_eq!(u["inn"], "500100732259");
         assert_eq!(u["birthdate"], "1990-03-15");
 
@@ -813,7 +994,13 @@ fn private_key_jwt_and_gost_signed_tokens() {
                 ("client_assertion", &good),
             ],
         );
-        assert_eq!(r.oauth(), ("invalid_client".into(), "OIDC_CLIENT_ASSERTION_REPLAYED".into()));
+        assert_eq!(
+            r.oauth(),
+            (
+                "invalid_client".into(),
+                "OIDC_CLIENT_ASSERTION_REPLAYED".into()
+            )
+        );
         // A fresh one refreshes (and the ID token stays GOST-signed).
         let r = p.post(
             "/oidc/token",
@@ -822,7 +1009,10 @@ fn private_key_jwt_and_gost_signed_tokens() {
                 ("grant_type", "refresh_token"),
                 ("refresh_token", t["refresh_token"].as_str().unwrap()),
                 ("client_assertion_type", oidc::clients::JWT_BEARER),
-                ("client_assertion", &assertion(&key, "k1", "gov", &aud, now + 60, "j2")),
+                (
+                    "client_assertion",
+                    &assertion(&key, "k1", "gov", &aud, now + 60, "j2"),
+                ),
             ],
         );
         assert_eq!(r.status, 200, "{}", r.body);
@@ -836,7 +1026,12 @@ fn rp_initiated_logout() {
     for db in block(TestDb::both()) {
         let p = Provider::start(db);
         let secret = p
-            .register(&registration("shop", ClientType::Confidential, AuthMethod::ClientSecretBasic, SigAlg::Es256))
+            .register(&registration(
+                "shop",
+                ClientType::Confidential,
+                AuthMethod::ClientSecretBasic,
+                SigAlg::Es256,
+            ))
             .unwrap();
         let (_, cookie) = p.user("logout@example.ru");
         let (_, other_cookie) = p.user("other@example.ru");
@@ -868,34 +1063,73 @@ fn rp_initiated_logout() {
             )
             .json();
         let hint = t["id_token"].as_str().unwrap();
-        let logout = |q: &[(&str, &str)], cookie: &str| p.get(&format!("/oidc/logout?{}", {
-            let mut s = form_urlencoded::Serializer::new(String::new());
-            for (k, v) in q {
-                s.append_pair(k, v);
-            }
-            s.finish()
-        }), Some(cookie));
+        let logout = |q: &[(&str, &str)], cookie: &str| {
+            p.get(
+                &format!("/oidc/logout?{}", {
+                    let mut s = form_urlencoded::Serializer::new(String::new());
+                    for (k, v) in q {
+                        s.append_pair(k, v);
+                    }
+                    s.finish()
+                }),
+                Some(cookie),
+            )
+        };
         // An unregistered post-logout URI, a forged hint, another user's
         // session: a page with the code, nobody logged out.
-        let r = logout(&[("id_token_hint", hint), ("post_logout_redirect_uri", "http://127.0.0.1:9/evil")], &cookie);
+        let r = logout(
+            &[
+                ("id_token_hint", hint),
+                ("post_logout_redirect_uri", "http://127.0.0.1:9/evil"),
+            ],
+            &cookie,
+        );
         assert_eq!(r.status, 400);
         assert!(r.body.contains("OIDC_LOGOUT_INVALID"));
         assert!(r.headers.get("location").is_none());
         let parts: Vec<&str> = hint.split('.').collect();
         let mut claims = jwt::parse(hint).unwrap().claims;
         claims["aud"] = json!("shop2");
-        let forged = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(claims.to_string()), parts[2]);
-        let r = logout(&[("id_token_hint", &forged), ("post_logout_redirect_uri", POST_LOGOUT)], &cookie);
+        let forged = format!(
+            "{}.{}.{}",
+            parts[0],
+            URL_SAFE_NO_PAD.encode(claims.to_string()),
+            parts[2]
+        );
+        let r = logout(
+            &[
+                ("id_token_hint", &forged),
+                ("post_logout_redirect_uri", POST_LOGOUT),
+            ],
+            &cookie,
+        );
         assert!(r.body.contains("OIDC_LOGOUT_INVALID"));
-        let r = logout(&[("id_token_hint", hint), ("post_logout_redirect_uri", POST_LOGOUT)], &other_cookie);
+        let r = logout(
+            &[
+                ("id_token_hint", hint),
+                ("post_logout_redirect_uri", POST_LOGOUT),
+            ],
+            &other_cookie,
+        );
         assert!(r.body.contains("OIDC_LOGOUT_INVALID"));
         let r = logout(&[("post_logout_redirect_uri", POST_LOGOUT)], &cookie);
-        assert!(r.body.contains("OIDC_LOGOUT_INVALID"), "no client to check the URI against");
+        assert!(
+            r.body.contains("OIDC_LOGOUT_INVALID"),
+            "no client to check the URI against"
+        );
         let bearer = format!("Bearer {}", t["access_token"].as_str().unwrap());
-        assert_eq!(p.call("GET", "/oidc/userinfo", &[("Authorization", &bearer)], None).status, 200);
+        assert_eq!(
+            p.call("GET", "/oidc/userinfo", &[("Authorization", &bearer)], None)
+                .status,
+            200
+        );
 
         let r = logout(
-            &[("id_token_hint", hint), ("post_logout_redirect_uri", POST_LOGOUT), ("state", "st")],
+            &[
+                ("id_token_hint", hint),
+                ("post_logout_redirect_uri", POST_LOGOUT),
+                ("state", "st"),
+            ],
             &cookie,
         );
         assert_eq!(r.status, 302, "{}", r.body);
@@ -903,11 +1137,18 @@ fn rp_initiated_logout() {
         // The session is over and the tokens made in it are revoked.
         let r = p.get("/oidc/authorize?response_type=code&client_id=shop&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&scope=openid&prompt=none", Some(&cookie));
         assert_eq!(r.redirect_params()["error"], "login_required");
-        assert_eq!(p.call("GET", "/oidc/userinfo", &[("Authorization", &bearer)], None).status, 401);
+        assert_eq!(
+            p.call("GET", "/oidc/userinfo", &[("Authorization", &bearer)], None)
+                .status,
+            401
+        );
         let r = p.post(
             "/oidc/token",
             &[("Authorization", &basic("shop", &secret))],
-            &[("grant_type", "refresh_token"), ("refresh_token", t["refresh_token"].as_str().unwrap())],
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", t["refresh_token"].as_str().unwrap()),
+            ],
         );
         assert_eq!(r.oauth().1, "OIDC_REFRESH_INVALID");
         // The other user is still logged in; logout without a hint or URI
@@ -922,14 +1163,23 @@ fn rp_initiated_logout() {
 fn client_registration_rules() {
     for db in block(TestDb::both()) {
         let p = Provider::start(db);
-        let ok = registration("ok", ClientType::Confidential, AuthMethod::ClientSecretBasic, SigAlg::Es256);
+        let ok = registration(
+            "ok",
+            ClientType::Confidential,
+            AuthMethod::ClientSecretBasic,
+            SigAlg::Es256,
+        );
         let secret = p.register(&ok).unwrap();
         assert_eq!(secret.len(), 43);
         let stored = p.rt.block_on(p.store.oidc_client("ok")).unwrap().unwrap();
-        assert_eq!(stored.secret_hash.as_deref(), Some(token_hash(&secret).as_str()));
+        assert_eq!(
+            stored.secret_hash.as_deref(),
+            Some(token_hash(&secret).as_str())
+        );
         assert!(!format!("{stored:?}").contains(&secret));
         let refuse = |reg: &ClientRegistration| {
-            p.rt.block_on(oidc::register_client(&p.store, reg, p.now())).unwrap_err()
+            p.rt.block_on(oidc::register_client(&p.store, reg, p.now()))
+                .unwrap_err()
         };
         assert!(matches!(refuse(&ok), OidcError::ClientExists(_)));
         assert_eq!(refuse(&ok).code(), "OIDC_CLIENT_EXISTS");
@@ -945,7 +1195,11 @@ fn client_registration_rules() {
         let mut r = ok.clone();
         r.client_id = "n2".into();
         r.client_type = ClientType::Public;
-        assert_eq!(refuse(&r).code(), "OIDC_CLIENT_INVALID", "public with a secret");
+        assert_eq!(
+            refuse(&r).code(),
+            "OIDC_CLIENT_INVALID",
+            "public with a secret"
+        );
         let mut r = ok.clone();
         r.client_id = "n3".into();
         r.auth_method = AuthMethod::PrivateKeyJwt;
@@ -965,11 +1219,21 @@ fn client_registration_rules() {
         assert_eq!(refuse(&r).code(), "OIDC_CLIENT_INVALID");
 
         // Removal revokes and hides the client; its id is not reused.
-        assert!(p.rt.block_on(p.store.remove_oidc_client("ok", p.now())).unwrap());
-        assert!(!p.rt.block_on(p.store.remove_oidc_client("ok", p.now())).unwrap());
+        assert!(
+            p.rt.block_on(p.store.remove_oidc_client("ok", p.now()))
+                .unwrap()
+        );
+        assert!(
+            !p.rt
+                .block_on(p.store.remove_oidc_client("ok", p.now()))
+                .unwrap()
+        );
         assert!(p.rt.block_on(p.store.oidc_client("ok")).unwrap().is_none());
         assert_eq!(refuse(&ok).code(), "OIDC_CLIENT_EXISTS");
-        let r = p.get("/oidc/authorize?client_id=ok&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb", None);
+        let r = p.get(
+            "/oidc/authorize?client_id=ok&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb",
+            None,
+        );
         assert!(r.body.contains("OIDC_UNKNOWN_CLIENT"));
     }
 }
@@ -988,7 +1252,12 @@ fn openid_client_relying_party() {
     for db in block(TestDb::both()) {
         let p = Provider::start(db);
         let secret = p
-            .register(&registration("rp", ClientType::Confidential, AuthMethod::ClientSecretBasic, SigAlg::Es256))
+            .register(&registration(
+                "rp",
+                ClientType::Confidential,
+                AuthMethod::ClientSecretBasic,
+                SigAlg::Es256,
+            ))
             .unwrap();
         let (_, cookie) = p.user("maria@example.ru");
         let base = p.base.clone();
@@ -1006,8 +1275,14 @@ fn openid_client_relying_party() {
             .expect("node runs");
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{name}: openid-client failed:\n{stdout}\n{stderr}");
-        assert!(stdout.contains("10 passed, 0 failed"), "{name}: {stdout}\n{stderr}");
+        assert!(
+            out.status.success(),
+            "{name}: openid-client failed:\n{stdout}\n{stderr}"
+        );
+        assert!(
+            stdout.contains("10 passed, 0 failed"),
+            "{name}: {stdout}\n{stderr}"
+        );
     }
 }
 

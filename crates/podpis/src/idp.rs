@@ -131,7 +131,10 @@ struct ClientAdd {
     #[arg(long = "post-logout-redirect-uri")]
     post_logout_redirect_uris: Vec<String>,
     /// Allowed scopes, space-separated (default: all) / разрешённые области
-    #[arg(long, default_value = "openid fullname birthdate snils inn email mobile")]
+    #[arg(
+        long,
+        default_value = "openid fullname birthdate snils inn email mobile"
+    )]
     scopes: String,
     /// How its ID and access tokens are signed / алгоритм подписи токенов
     #[arg(long, value_enum, default_value = "ES256")]
@@ -212,7 +215,8 @@ async fn open_store(place: &Place) -> Result<Store> {
 /// opens them.
 pub(crate) fn open_keys(data: &Path) -> Result<ProviderKeys> {
     std::fs::create_dir_all(data).with_context(|| format!("{}", data.display()))?;
-    ProviderKeys::load_or_create(&data.join(KEY_FILE), SystemTime::now()).map_err(|e| user_error(&e))
+    ProviderKeys::load_or_create(&data.join(KEY_FILE), SystemTime::now())
+        .map_err(|e| user_error(&e))
 }
 
 async fn client_add(a: &ClientAdd) -> Result<()> {
@@ -229,11 +233,12 @@ async fn client_add(a: &ClientAdd) -> Result<()> {
     };
     let jwks = match &a.jwks {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("{}", path.display()))?;
-            Some(serde_json::from_str(&text).with_context(|| {
-                format!("{}: не JSON / not JSON", path.display())
-            })?)
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+            Some(
+                serde_json::from_str(&text)
+                    .with_context(|| format!("{}: не JSON / not JSON", path.display()))?,
+            )
         }
         None => None,
     };

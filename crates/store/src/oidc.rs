@@ -326,11 +326,12 @@ impl Store {
         at: SystemTime,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
-        let deleted = sqlx::query("DELETE FROM oidc_consents WHERE account_id = $1 AND client_id = $2")
-            .bind(account_id)
-            .bind(client_id)
-            .execute(&mut *tx)
-            .await?;
+        let deleted =
+            sqlx::query("DELETE FROM oidc_consents WHERE account_id = $1 AND client_id = $2")
+                .bind(account_id)
+                .bind(client_id)
+                .execute(&mut *tx)
+                .await?;
         sqlx::query(
             "UPDATE oidc_grants SET revoked_at = $3, revoke_reason = 'consent_revoked'
              WHERE account_id = $1 AND client_id = $2 AND revoked_at IS NULL",
@@ -400,10 +401,11 @@ impl Store {
         if taken.rows_affected() == 0 {
             return Ok(None);
         }
-        let row = sqlx::query("SELECT client_id, params FROM oidc_auth_requests WHERE handle_hash = $1")
-            .bind(handle_hash)
-            .fetch_one(&mut *tx)
-            .await?;
+        let row =
+            sqlx::query("SELECT client_id, params FROM oidc_auth_requests WHERE handle_hash = $1")
+                .bind(handle_hash)
+                .fetch_one(&mut *tx)
+                .await?;
         tx.commit().await?;
         let params: String = row.try_get("params")?;
         let params = serde_json::from_str(&params)
@@ -486,10 +488,12 @@ impl Store {
 
     /// The grant `id`.
     pub async fn oidc_grant(&self, id: i64) -> Result<Option<GrantRecord>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {GRANT_COLUMNS} FROM oidc_grants g WHERE g.id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {GRANT_COLUMNS} FROM oidc_grants g WHERE g.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
         row.as_ref().map(grant).transpose()
     }
 

@@ -188,7 +188,11 @@ pub async fn register_client(
     if reg.redirect_uris.is_empty() {
         return Err(invalid("at least one redirect URI"));
     }
-    for uri in reg.redirect_uris.iter().chain(&reg.post_logout_redirect_uris) {
+    for uri in reg
+        .redirect_uris
+        .iter()
+        .chain(&reg.post_logout_redirect_uris)
+    {
         if !acceptable_redirect_uri(uri) {
             return Err(invalid(format!(
                 "{uri}: an absolute https:// URI (http:// only on loopback), without #fragment"
@@ -213,11 +217,15 @@ pub async fn register_client(
                 .as_array()
                 .is_some_and(|keys| keys.iter().any(|k| k.get("d").is_some()))
             {
-                return Err(invalid("the JWK Set holds a private key; register public keys only"));
+                return Err(invalid(
+                    "the JWK Set holds a private key; register public keys only",
+                ));
             }
             Some(set.to_string())
         }
-        (AuthMethod::PrivateKeyJwt, None) => return Err(invalid("private_key_jwt needs a JWK Set")),
+        (AuthMethod::PrivateKeyJwt, None) => {
+            return Err(invalid("private_key_jwt needs a JWK Set"));
+        }
         (_, Some(_)) => return Err(invalid("a JWK Set is for private_key_jwt clients only")),
         (_, None) => None,
     };
@@ -294,7 +302,9 @@ pub(crate) async fn authenticate(
         .and_then(|v| v.strip_prefix("Basic "));
     if let Some(b) = basic {
         if creds.client_assertion.is_some() {
-            return Err(OidcError::InvalidRequest("more than one client authentication"));
+            return Err(OidcError::InvalidRequest(
+                "more than one client authentication",
+            ));
         }
         let decoded = Zeroizing::new(
             STANDARD
@@ -325,7 +335,10 @@ pub(crate) async fn authenticate(
         }
         return verify_assertion(store, assertion, creds, token_endpoint, now).await;
     }
-    let id = creds.client_id.as_deref().ok_or(OidcError::ClientAuthFailed)?;
+    let id = creds
+        .client_id
+        .as_deref()
+        .ok_or(OidcError::ClientAuthFailed)?;
     let client = store
         .oidc_client(id)
         .await?
@@ -354,7 +367,9 @@ async fn verify_assertion(
         return Err(OidcError::AssertionInvalid("alg must be ES256"));
     }
     let c = &parsed.claims;
-    let iss = c["iss"].as_str().ok_or(OidcError::AssertionInvalid("iss"))?;
+    let iss = c["iss"]
+        .as_str()
+        .ok_or(OidcError::AssertionInvalid("iss"))?;
     if c["sub"].as_str() != Some(iss) {
         return Err(OidcError::AssertionInvalid("sub must equal iss"));
     }
@@ -389,21 +404,29 @@ async fn verify_assertion(
         _ => false,
     };
     if !aud_ok {
-        return Err(OidcError::AssertionInvalid("aud must be the token endpoint"));
+        return Err(OidcError::AssertionInvalid(
+            "aud must be the token endpoint",
+        ));
     }
     let now_s = unix(now);
-    let exp = c["exp"].as_i64().ok_or(OidcError::AssertionInvalid("exp"))?;
+    let exp = c["exp"]
+        .as_i64()
+        .ok_or(OidcError::AssertionInvalid("exp"))?;
     if exp <= now_s {
         return Err(OidcError::AssertionInvalid("expired"));
     }
     let max = i64::try_from(MAX_ASSERTION_LIFETIME.as_secs()).unwrap_or(300);
     if exp > now_s + max {
-        return Err(OidcError::AssertionInvalid("exp too far ahead (5 minutes at most)"));
+        return Err(OidcError::AssertionInvalid(
+            "exp too far ahead (5 minutes at most)",
+        ));
     }
     if c["nbf"].as_i64().is_some_and(|nbf| nbf > now_s + 60) {
         return Err(OidcError::AssertionInvalid("not yet valid"));
     }
-    let jti = c["jti"].as_str().filter(|j| !j.is_empty() && j.len() <= 256);
+    let jti = c["jti"]
+        .as_str()
+        .filter(|j| !j.is_empty() && j.len() <= 256);
     let jti = jti.ok_or(OidcError::AssertionInvalid("jti"))?;
     let until = SystemTime::UNIX_EPOCH + Duration::from_secs(exp.unsigned_abs());
     if !store

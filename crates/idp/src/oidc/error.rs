@@ -203,9 +203,11 @@ impl Diagnostic for OidcError {
             OidcError::UnknownClient => "Сервис, который направил вас сюда, не зарегистрирован. \
                  Вернитесь на сайт сервиса и сообщите его администратору."
                 .to_owned(),
-            OidcError::RedirectUriMismatch => "Адрес возврата не зарегистрирован для этого сервиса; \
+            OidcError::RedirectUriMismatch => {
+                "Адрес возврата не зарегистрирован для этого сервиса; \
                  перенаправление не выполнено. Сообщите администратору сервиса."
-                .to_owned(),
+                    .to_owned()
+            }
             OidcError::InvalidRequest(what) => {
                 format!("Запрос сервиса неверен ({what}). Начните вход на сайте сервиса заново.")
             }
@@ -224,7 +226,9 @@ impl Diagnostic for OidcError {
             OidcError::AccessDenied => {
                 "Вы отказали сервису в доступе к данным. Вход в сервис не выполнен.".to_owned()
             }
-            OidcError::LoginRequired => "Нужно войти в систему. Повторите без prompt=none.".to_owned(),
+            OidcError::LoginRequired => {
+                "Нужно войти в систему. Повторите без prompt=none.".to_owned()
+            }
             OidcError::ConsentRequired => {
                 "Нужно согласие пользователя. Повторите без prompt=none.".to_owned()
             }
@@ -265,9 +269,9 @@ impl Diagnostic for OidcError {
             OidcError::TokenInvalid => "Токен доступа неверен, истёк или отозван. \
                  Получите новый."
                 .to_owned(),
-            OidcError::LogoutInvalid(what) => format!(
-                "Запрос выхода неверен ({what}). Вы можете выйти в личном кабинете."
-            ),
+            OidcError::LogoutInvalid(what) => {
+                format!("Запрос выхода неверен ({what}). Вы можете выйти в личном кабинете.")
+            }
             OidcError::ClientExists(id) => {
                 format!("Клиент {id} уже зарегистрирован. Выберите другой client_id.")
             }
@@ -355,9 +359,9 @@ impl Diagnostic for OidcError {
             OidcError::TokenInvalid => {
                 "The access token is invalid, expired or revoked. Get a new one.".to_owned()
             }
-            OidcError::LogoutInvalid(what) => format!(
-                "The logout request is invalid ({what}). You can log out in your account."
-            ),
+            OidcError::LogoutInvalid(what) => {
+                format!("The logout request is invalid ({what}). You can log out in your account.")
+            }
             OidcError::ClientExists(id) => {
                 format!("Client {id} is registered already. Choose another client_id.")
             }
@@ -371,9 +375,7 @@ impl Diagnostic for OidcError {
             OidcError::Signing(e) => {
                 format!("Signing the token failed ({e}). Retry; if it persists, check the keys.")
             }
-            OidcError::Random => {
-                "The system random number generator failed. Retry.".to_owned()
-            }
+            OidcError::Random => "The system random number generator failed. Retry.".to_owned(),
             OidcError::Session(e) => format!("The session could not be checked ({e}). Retry."),
             OidcError::Store(e) => e.message_en(),
         }

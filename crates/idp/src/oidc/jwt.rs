@@ -235,7 +235,8 @@ mod tests {
 
     #[test]
     fn gost_jws_round_trip_and_tamper() {
-        let key = pki::KeySigner::new(gost::SigningKey::generate(gost::ParamSet::CryptoProA).unwrap());
+        let key =
+            pki::KeySigner::new(gost::SigningKey::generate(gost::ParamSet::CryptoProA).unwrap());
         let token = sign(
             &serde_json::json!({"alg": "GOST3410_2012_256", "typ": "JWT"}),
             &serde_json::json!({"sub": "x"}),

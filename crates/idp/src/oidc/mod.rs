@@ -350,8 +350,7 @@ async fn authorize_post(State(oidc): State<Shared>, headers: HeaderMap, body: St
 
 fn is_s256_value(v: &str) -> bool {
     (43..=128).contains(&v.len())
-        && v
-            .bytes()
+        && v.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
@@ -369,7 +368,8 @@ async fn authorize(oidc: &Oidc, headers: &HeaderMap, raw: &str) -> Response {
             Err(e) => return pages::error(StatusCode::INTERNAL_SERVER_ERROR, &e.into()),
         },
     };
-    let Some(redirect_uri) = get("redirect_uri").filter(|r| client.redirect_uris.iter().any(|u| u.as_str() == *r))
+    let Some(redirect_uri) =
+        get("redirect_uri").filter(|r| client.redirect_uris.iter().any(|u| u.as_str() == *r))
     else {
         return pages::error(StatusCode::BAD_REQUEST, &OidcError::RedirectUriMismatch);
     };
@@ -397,8 +397,13 @@ async fn authorize_checked(
     raw: &str,
 ) -> Result<Response, OidcError> {
     let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
-    if ["request", "request_uri"].iter().any(|k| params.contains_key(*k)) {
-        return Err(OidcError::InvalidRequest("request objects are not supported"));
+    if ["request", "request_uri"]
+        .iter()
+        .any(|k| params.contains_key(*k))
+    {
+        return Err(OidcError::InvalidRequest(
+            "request objects are not supported",
+        ));
     }
     if get("response_type") != Some("code") {
         return Err(OidcError::UnsupportedResponseType);
@@ -407,7 +412,11 @@ async fn authorize_checked(
         return Err(OidcError::InvalidRequest("response_mode must be query"));
     }
     let mut scopes: Vec<String> = Vec::new();
-    for s in get("scope").unwrap_or_default().split(' ').filter(|s| !s.is_empty()) {
+    for s in get("scope")
+        .unwrap_or_default()
+        .split(' ')
+        .filter(|s| !s.is_empty())
+    {
         if !client.scopes.iter().any(|c| c == s) {
             return Err(OidcError::InvalidScope);
         }
@@ -430,12 +439,17 @@ async fn authorize_checked(
         }
         (None, None) => {}
     }
-    if get("nonce").is_some_and(|n| n.len() > 512) || get("state").is_some_and(|s| s.len() > 2048)
-    {
+    if get("nonce").is_some_and(|n| n.len() > 512) || get("state").is_some_and(|s| s.len() > 2048) {
         return Err(OidcError::InvalidRequest("state or nonce too long"));
     }
-    let prompt: Vec<&str> = get("prompt").unwrap_or_default().split(' ').filter(|p| !p.is_empty()).collect();
-    if prompt.iter().any(|p| !["none", "login", "consent", "select_account"].contains(p))
+    let prompt: Vec<&str> = get("prompt")
+        .unwrap_or_default()
+        .split(' ')
+        .filter(|p| !p.is_empty())
+        .collect();
+    if prompt
+        .iter()
+        .any(|p| !["none", "login", "consent", "select_account"].contains(p))
         || (prompt.contains(&"none") && prompt.len() > 1)
     {
         return Err(OidcError::InvalidRequest("prompt"));
@@ -461,7 +475,10 @@ async fn authorize_checked(
         _ => {
             // Back here after the login, with the same request.
             let back = format!("{}?{raw}", paths::AUTHORIZE);
-            return Ok(redirect(&with_query(&oidc.config.login_url, &[("return", back.as_str())])));
+            return Ok(redirect(&with_query(
+                &oidc.config.login_url,
+                &[("return", back.as_str())],
+            )));
         }
     };
     let subject = oidc.store.oidc_subject(session.account_id).await?;
@@ -499,7 +516,12 @@ async fn authorize_checked(
             now + oidc.config.consent_ttl,
         )
         .await?;
-    Ok(pages::consent(client, &request.scopes, &handle, redirect_uri))
+    Ok(pages::consent(
+        client,
+        &request.scopes,
+        &handle,
+        redirect_uri,
+    ))
 }
 
 async fn issue_code(
@@ -705,7 +727,10 @@ async fn token(State(oidc): State<Shared>, headers: HeaderMap, body: String) -> 
     match token_checked(&oidc, &headers, &body).await {
         Ok(v) => no_store_json(StatusCode::OK, &v),
         Err(e) => {
-            if matches!(e, OidcError::Store(_) | OidcError::Random | OidcError::Signing(_)) {
+            if matches!(
+                e,
+                OidcError::Store(_) | OidcError::Random | OidcError::Signing(_)
+            ) {
                 tracing::error!(code = e.code(), "token request failed: {e}");
             } else {
                 tracing::info!(code = e.code(), "token request refused");
@@ -735,8 +760,19 @@ async fn token_checked(oidc: &Oidc, headers: &HeaderMap, body: &str) -> Result<V
     let client =
         clients::authenticate(&oidc.store, headers, &creds, &oidc.url(paths::TOKEN), now).await?;
     match get("grant_type") {
-        Some("authorization_code") => code_grant(oidc, &client, get("code"), get("redirect_uri"), get("code_verifier")).await,
-        Some("refresh_token") => refresh_grant(oidc, &client, get("refresh_token"), get("scope")).await,
+        Some("authorization_code") => {
+            code_grant(
+                oidc,
+                &client,
+                get("code"),
+                get("redirect_uri"),
+                get("code_verifier"),
+            )
+            .await
+        }
+        Some("refresh_token") => {
+            refresh_grant(oidc, &client, get("refresh_token"), get("scope")).await
+        }
         Some(_) => Err(OidcError::UnsupportedGrantType),
         None => Err(OidcError::InvalidRequest("grant_type missing")),
     }
@@ -759,7 +795,9 @@ async fn code_grant(
     if grant.code_used_at.is_some() {
         // A second redemption: whoever holds the code, the tokens issued
         // from it are no longer safe.
-        oidc.store.revoke_oidc_grant(grant.id, "code_reused", now).await?;
+        oidc.store
+            .revoke_oidc_grant(grant.id, "code_reused", now)
+            .await?;
         return Err(OidcError::CodeReused);
     }
     if grant.revoked_at.is_some()
@@ -789,7 +827,9 @@ async fn code_grant(
         refresh_expires_at: refresh_exp,
     };
     if !oidc.store.redeem_oidc_code(grant.id, now, &tokens).await? {
-        oidc.store.revoke_oidc_grant(grant.id, "code_reused", now).await?;
+        oidc.store
+            .revoke_oidc_grant(grant.id, "code_reused", now)
+            .await?;
         return Err(OidcError::CodeReused);
     }
     Ok(minted.body(oidc))
@@ -807,7 +847,9 @@ async fn refresh_grant(
     let grant = match oidc.store.oidc_refresh_lookup(&old_hash, now).await? {
         RefreshLookup::Unknown | RefreshLookup::Dead(_) => return Err(OidcError::RefreshInvalid),
         RefreshLookup::Used(g) => {
-            oidc.store.revoke_oidc_grant(g.id, "refresh_reused", now).await?;
+            oidc.store
+                .revoke_oidc_grant(g.id, "refresh_reused", now)
+                .await?;
             return Err(OidcError::RefreshReused);
         }
         RefreshLookup::Live(g) => g,
@@ -847,7 +889,9 @@ async fn refresh_grant(
         .rotate_oidc_refresh(&old_hash, grant.id, now, &tokens)
         .await?
     {
-        oidc.store.revoke_oidc_grant(grant.id, "refresh_reused", now).await?;
+        oidc.store
+            .revoke_oidc_grant(grant.id, "refresh_reused", now)
+            .await?;
         return Err(OidcError::RefreshReused);
     }
     Ok(minted.body(oidc))
@@ -858,7 +902,9 @@ async fn refresh_grant(
 pub fn verify_own(oidc: &Oidc, token: &str) -> Option<Value> {
     let parsed = jwt::parse(token)?;
     let key = oidc.keys.key(parsed.kid()?)?;
-    if parsed.alg() != Some(key.alg()) || !key.verify(parsed.signing_input.as_bytes(), &parsed.signature) {
+    if parsed.alg() != Some(key.alg())
+        || !key.verify(parsed.signing_input.as_bytes(), &parsed.signature)
+    {
         return None;
     }
     (parsed.claims["iss"] == oidc.config.issuer.as_str()).then_some(parsed.claims)
@@ -884,7 +930,10 @@ async fn userinfo_checked(oidc: &Oidc, headers: &HeaderMap) -> Result<Value, Oid
     let token = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .ok_or(OidcError::TokenInvalid)?;
     let parsed = jwt::parse(token.trim()).ok_or(OidcError::TokenInvalid)?;
     if parsed.header["typ"] != "at+jwt" {
@@ -907,7 +956,11 @@ async fn userinfo_checked(oidc: &Oidc, headers: &HeaderMap) -> Result<Value, Oid
         .await?
         .filter(|s| !s.blocked)
         .ok_or(OidcError::TokenInvalid)?;
-    let scopes: Vec<&str> = claims["scope"].as_str().unwrap_or_default().split(' ').collect();
+    let scopes: Vec<&str> = claims["scope"]
+        .as_str()
+        .unwrap_or_default()
+        .split(' ')
+        .collect();
     Ok(user_claims(
         &oidc.subject(&grant.client_id, grant.account_id),
         &subject,
@@ -976,7 +1029,11 @@ async fn logout(oidc: &Oidc, headers: &HeaderMap, raw: &str) -> Response {
     }
 }
 
-async fn logout_checked(oidc: &Oidc, headers: &HeaderMap, raw: &str) -> Result<Response, OidcError> {
+async fn logout_checked(
+    oidc: &Oidc,
+    headers: &HeaderMap,
+    raw: &str,
+) -> Result<Response, OidcError> {
     let params = parse_params(raw)?;
     let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
     // The hint may have expired (OIDC RP-Initiated Logout §2); the
@@ -990,10 +1047,12 @@ async fn logout_checked(oidc: &Oidc, headers: &HeaderMap, raw: &str) -> Result<R
         Value::Array(list) => list.first().and_then(Value::as_str).map(str::to_owned),
         _ => None,
     });
-    if let (Some(a), Some(b)) = (&hint_client, get("client_id")) {
-        if a != b {
-            return Err(OidcError::LogoutInvalid("client_id differs from the hint's audience"));
-        }
+    if let (Some(a), Some(b)) = (&hint_client, get("client_id"))
+        && a != b
+    {
+        return Err(OidcError::LogoutInvalid(
+            "client_id differs from the hint's audience",
+        ));
     }
     let client_id = hint_client.or_else(|| get("client_id").map(str::to_owned));
     let target = match get("post_logout_redirect_uri") {
@@ -1003,19 +1062,26 @@ async fn logout_checked(oidc: &Oidc, headers: &HeaderMap, raw: &str) -> Result<R
                 Some(id) => oidc.store.oidc_client(id).await?,
                 None => None,
             };
-            let client =
-                client.ok_or(OidcError::LogoutInvalid("post_logout_redirect_uri without a client"))?;
+            let client = client.ok_or(OidcError::LogoutInvalid(
+                "post_logout_redirect_uri without a client",
+            ))?;
             if !client.post_logout_redirect_uris.iter().any(|u| u == uri) {
-                return Err(OidcError::LogoutInvalid("post_logout_redirect_uri not registered"));
+                return Err(OidcError::LogoutInvalid(
+                    "post_logout_redirect_uri not registered",
+                ));
             }
             Some(uri.to_owned())
         }
     };
     if let Some(session) = oidc.sessions.current(headers).await? {
         let sid = oidc.sid(session.session_id);
-        let same = hint.as_ref().is_none_or(|h| h["sid"].as_str() == Some(sid.as_str()));
+        let same = hint
+            .as_ref()
+            .is_none_or(|h| h["sid"].as_str() == Some(sid.as_str()));
         if !same {
-            return Err(OidcError::LogoutInvalid("id_token_hint is for another session"));
+            return Err(OidcError::LogoutInvalid(
+                "id_token_hint is for another session",
+            ));
         }
         oidc.sessions.end(session.session_id).await?;
         oidc.store

@@ -140,7 +140,10 @@ mod tests {
 
     #[test]
     fn origins() {
-        assert_eq!(origin("https://rp.example:8443/cb?x=1"), Some("https://rp.example:8443"));
+        assert_eq!(
+            origin("https://rp.example:8443/cb?x=1"),
+            Some("https://rp.example:8443")
+        );
         assert_eq!(origin("http://127.0.0.1/cb"), Some("http://127.0.0.1"));
         assert_eq!(origin("https://rp.example"), Some("https://rp.example"));
         assert_eq!(origin("nothing"), None);

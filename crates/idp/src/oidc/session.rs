@@ -102,7 +102,9 @@ impl SessionSource for StoreSessions {
                 return Ok(None);
             };
             let now = self.clock.now();
-            if s.ended_at.is_some() || now >= s.absolute_expires_at || now >= s.last_seen_at + self.idle
+            if s.ended_at.is_some()
+                || now >= s.absolute_expires_at
+                || now >= s.last_seen_at + self.idle
             {
                 return Ok(None);
             }

@@ -58,58 +58,112 @@ fn clients_and_keys() {
         };
 
         let out = run(&[
-            "idp", "client", "add", "--id", "shop", "--name", "Магазин",
-            "--redirect-uri", "https://shop.example.ru/cb",
-            "--post-logout-redirect-uri", "https://shop.example.ru/",
-            "--scopes", "openid fullname email", "--json",
+            "idp",
+            "client",
+            "add",
+            "--id",
+            "shop",
+            "--name",
+            "Магазин",
+            "--redirect-uri",
+            "https://shop.example.ru/cb",
+            "--post-logout-redirect-uri",
+            "https://shop.example.ru/",
+            "--scopes",
+            "openid fullname email",
+            "--json",
         ]);
         assert!(out.status.success(), "{}", text(&out));
         let added: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(added["auth_method"], "client_secret_basic");
         assert_eq!(added["client_secret"].as_str().unwrap().len(), 43);
         let out = run(&[
-            "idp", "client", "add", "--id", "app", "--name", "Приложение", "--type", "public",
-            "--redirect-uri", "http://127.0.0.1:8080/cb", "--alg", "GOST3410_2012_256",
+            "idp",
+            "client",
+            "add",
+            "--id",
+            "app",
+            "--name",
+            "Приложение",
+            "--type",
+            "public",
+            "--redirect-uri",
+            "http://127.0.0.1:8080/cb",
+            "--alg",
+            "GOST3410_2012_256",
         ]);
         assert!(out.status.success(), "{}", text(&out));
         assert!(!text(&out).contains("client_secret"));
 
         // Refusals: a taken id, a plain-http redirect URI.
         let out = run(&[
-            "idp", "client", "add", "--id", "shop", "--name", "x",
-            "--redirect-uri", "https://shop.example.ru/cb",
+            "idp",
+            "client",
+            "add",
+            "--id",
+            "shop",
+            "--name",
+            "x",
+            "--redirect-uri",
+            "https://shop.example.ru/cb",
         ]);
         assert!(!out.status.success());
         assert!(text(&out).contains("OIDC_CLIENT_EXISTS"), "{}", text(&out));
         let out = run(&[
-            "idp", "client", "add", "--id", "bad", "--name", "x",
-            "--redirect-uri", "http://shop.example.ru/cb",
+            "idp",
+            "client",
+            "add",
+            "--id",
+            "bad",
+            "--name",
+            "x",
+            "--redirect-uri",
+            "http://shop.example.ru/cb",
         ]);
         assert!(!out.status.success());
         assert!(text(&out).contains("OIDC_CLIENT_INVALID"), "{}", text(&out));
 
         let out = run(&["idp", "client", "list", "--json"]);
         let list: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let ids: Vec<&str> = list.as_array().unwrap().iter().map(|c| c["client_id"].as_str().unwrap()).collect();
+        let ids: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["client_id"].as_str().unwrap())
+            .collect();
         assert_eq!(ids, ["app", "shop"]);
         assert_eq!(list[0]["token_alg"], "GOST3410_2012_256");
         assert_eq!(list[0]["auth_method"], "none");
         assert!(!String::from_utf8_lossy(&out.stdout).contains("secret"));
 
-        assert!(run(&["idp", "client", "remove", "--id", "shop"]).status.success());
+        assert!(
+            run(&["idp", "client", "remove", "--id", "shop"])
+                .status
+                .success()
+        );
         let out = run(&["idp", "client", "remove", "--id", "shop"]);
         assert!(!out.status.success());
         let out = run(&["idp", "client", "list"]);
         let listed = String::from_utf8_lossy(&out.stdout).to_string();
-        assert!(listed.contains("app") && !listed.contains("shop"), "{listed}");
+        assert!(
+            listed.contains("app") && !listed.contains("shop"),
+            "{listed}"
+        );
 
         // Keys: made on first use, one per algorithm, rotated, retired.
-        let keys: Value = serde_json::from_str(&ok(dir, &["idp", "key", "list", "--data", "data", "--json"])).unwrap();
+        let keys: Value = serde_json::from_str(&ok(
+            dir,
+            &["idp", "key", "list", "--data", "data", "--json"],
+        ))
+        .unwrap();
         assert_eq!(keys.as_array().unwrap().len(), 2);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.join("data/oidc-keys.json")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.join("data/oidc-keys.json"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         let old = keys
@@ -121,10 +175,17 @@ fn clients_and_keys() {
             .as_str()
             .unwrap()
             .to_owned();
-        let new = ok(dir, &["idp", "key", "rotate", "--data", "data", "--alg", "ES256"]);
+        let new = ok(
+            dir,
+            &["idp", "key", "rotate", "--data", "data", "--alg", "ES256"],
+        );
         let new = new.trim();
         assert_ne!(new, old);
-        let keys: Value = serde_json::from_str(&ok(dir, &["idp", "key", "list", "--data", "data", "--json"])).unwrap();
+        let keys: Value = serde_json::from_str(&ok(
+            dir,
+            &["idp", "key", "list", "--data", "data", "--json"],
+        ))
+        .unwrap();
         assert_eq!(keys.as_array().unwrap().len(), 3);
         let signing: Vec<&str> = keys
             .as_array()
@@ -134,10 +195,20 @@ fn clients_and_keys() {
             .map(|k| k["kid"].as_str().unwrap())
             .collect();
         assert_eq!(signing, [new]);
-        let out = podpis(dir, &["idp", "key", "retire", "--data", "data", "--kid", new]);
+        let out = podpis(
+            dir,
+            &["idp", "key", "retire", "--data", "data", "--kid", new],
+        );
         assert!(!out.status.success(), "the signing key stays");
-        ok(dir, &["idp", "key", "retire", "--data", "data", "--kid", &old]);
-        let keys: Value = serde_json::from_str(&ok(dir, &["idp", "key", "list", "--data", "data", "--json"])).unwrap();
+        ok(
+            dir,
+            &["idp", "key", "retire", "--data", "data", "--kid", &old],
+        );
+        let keys: Value = serde_json::from_str(&ok(
+            dir,
+            &["idp", "key", "list", "--data", "data", "--json"],
+        ))
+        .unwrap();
         assert_eq!(keys.as_array().unwrap().len(), 2);
     }
 }

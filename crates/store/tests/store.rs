@@ -124,6 +124,10 @@ async fn migrations_create_the_schema_and_reopening_changes_nothing() {
 
         let pool = raw(&db).await;
         let journal_before = count(&pool, "journal").await;
+        // One row per applied migration (numbers may have gaps while the
+        // parts of a release are merged); reopening adds none.
+        let versions_before = count(&pool, "schema_version").await;
+        assert!(versions_before >= 4, "{}", db.name());
         for _ in 0..2 {
             let store = db.open().await;
             assert_eq!(store.schema_version().await.unwrap(), SCHEMA_VERSION);
@@ -135,7 +139,7 @@ async fn migrations_create_the_schema_and_reopening_changes_nothing() {
         }
         assert_eq!(
             count(&pool, "schema_version").await,
-            SCHEMA_VERSION,
+            versions_before,
             "{}",
             db.name()
         );

@@ -30,6 +30,7 @@ pub mod lockout;
 pub mod login;
 mod messages;
 pub mod notifier;
+pub mod oidc;
 pub mod otp;
 pub mod password;
 pub mod recovery;

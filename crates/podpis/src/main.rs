@@ -3,9 +3,10 @@
 //! Subcommands: keys (`key`), signing and validation (`sign`, `verify`),
 //! PKI clients (`ts`, and requests, certificates, CRLs and OCSP), the
 //! key container (`token`), the certification authority (`ca`), the
-//! identity provider's action journal check (`journal verify`), logging in
-//! to an identity provider with a signature (`login`), and `speed`; the CA
-//! server (`serve`). The local signing agent is planned.
+//! identity provider's action journal check (`journal verify`) and its
+//! administration (`idp`: OpenID Connect clients and keys), logging in to
+//! an identity provider with a signature (`login`), and `speed`; the server
+//! (`serve`). The local signing agent is planned.
 //! Library crates never read the environment or configuration files; this
 //! binary is where that wiring lives.
 #![forbid(unsafe_code)]
@@ -15,6 +16,7 @@ mod ca_remote;
 mod cert;
 mod crl;
 mod files;
+mod idp;
 mod journal;
 mod key;
 mod login;
@@ -71,6 +73,7 @@ enum Command {
     Token(token::TokenArgs),
     Ca(Box<ca::CaArgs>),
     Journal(journal::JournalArgs),
+    Idp(idp::IdpArgs),
     Serve(serve::ServeArgs),
     Login(login::LoginArgs),
 }
@@ -95,6 +98,7 @@ fn main() -> ExitCode {
         Command::Ca(args) => ca::run(&args),
         // `journal verify`: intact 0, damaged 2.
         Command::Journal(args) => journal::run(&args),
+        Command::Idp(args) => idp::run(&args).map(|()| 0),
         Command::Serve(args) => serve::run(&args).map(|()| 0),
         Command::Login(args) => login::run(&args).map(|()| 0),
     };

@@ -12,7 +12,9 @@
 //!   (issuance and revocation status), [`journal`], [`counters`],
 //!   [`operators`] (operator accounts, applicants' request tokens); for
 //!   the identity provider [`accounts`] (accounts, one-time flows, failure
-//!   counters), [`sessions`] and the hash-chained [`action_journal`].
+//!   counters), [`sessions`], the hash-chained [`action_journal`], [`esig`]
+//!   (login challenges, bound certificates) and [`oidc`] (the OpenID
+//!   Connect provider's clients, consents, grants).
 //! * Every operation that changes state runs in one transaction together
 //!   with its journal entry, so the journal never misses or invents a
 //!   change. On SQLite write transactions start with `BEGIN IMMEDIATE` (no
@@ -33,6 +35,7 @@ pub mod esig;
 pub mod journal;
 mod migrate;
 mod model;
+pub mod oidc;
 pub mod operators;
 pub mod requests;
 pub mod sessions;

@@ -56,7 +56,7 @@ fn upper_snake_literals(code: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every code the `Diagnostic` implementations of pki, token, pkcs11, store and ca return.
+/// Every code the `Diagnostic` implementations of pki, token, pkcs11, store, ca and agent return.
 fn codes_in_sources() -> BTreeSet<String> {
     let mut files = Vec::new();
     // This crate and the crates above it that report errors the same way.
@@ -66,6 +66,7 @@ fn codes_in_sources() -> BTreeSet<String> {
         "../pkcs11/src",
         "../store/src",
         "../ca/src",
+        "../agent/src",
     ] {
         sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut files);
     }
@@ -116,6 +117,7 @@ fn every_code_is_documented() {
         "CA_CSR_UNKNOWN_PARAMSET",
         "CA_REVOCATION_NOT_ENTITLED",
         "CA_TSA_SERIAL_STORE_CORRUPT",
+        "ORIGIN_NOT_ALLOWED",
     ] {
         assert!(codes.contains(expected), "the scanner missed {expected}");
     }

@@ -2,12 +2,13 @@
 //!
 //! Subcommands: keys (`key`), signing and validation (`sign`, `verify`),
 //! PKI clients (`ts`, and requests, certificates, CRLs and OCSP), the
-//! key container (`token`), the certification authority (`ca`), and `speed`; the CA server (`serve`). The local signing agent is
-//! planned.
+//! key container (`token`), the certification authority (`ca`), and `speed`; the CA server (`serve`) and the local
+//! signing agent (`agent`).
 //! Library crates never read the environment or configuration files; this
 //! binary is where that wiring lives.
 #![forbid(unsafe_code)]
 
+mod agent;
 mod ca;
 mod ca_remote;
 mod cert;
@@ -67,6 +68,7 @@ enum Command {
     Token(token::TokenArgs),
     Ca(Box<ca::CaArgs>),
     Serve(serve::ServeArgs),
+    Agent(agent::AgentArgs),
 }
 
 fn main() -> ExitCode {
@@ -88,6 +90,7 @@ fn main() -> ExitCode {
         // `ca status --serial`: good 0, revoked or suspended 2.
         Command::Ca(args) => ca::run(&args),
         Command::Serve(args) => serve::run(&args).map(|()| 0),
+        Command::Agent(args) => agent::run(&args).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -98,6 +98,10 @@ fn render(status: StatusCode, page: &impl Template) -> Response {
                 HeaderValue::from_static("same-origin"),
             );
             h.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("same-origin"),
+            );
+            h.insert(
                 "cross-origin-resource-policy",
                 HeaderValue::from_static("same-origin"),
             );

@@ -127,6 +127,15 @@ const context = await chromium.launchPersistentContext(profile, {
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
   ],
 });
+
+// One WebSocket call from a page: the answer, or 'refused' when the
+// upgrade is refused.
+const wsCall = (p, message) => p.evaluate(([url, message]) => new Promise((resolve) => {
+  const socket = new WebSocket(url.replace(/^http/, 'ws') + '/api/v1/ws');
+  socket.onopen = () => socket.send(JSON.stringify(message));
+  socket.onmessage = (e) => { resolve(JSON.parse(e.data)); socket.close(); };
+  socket.onerror = () => resolve('refused');
+}), [agentUrl, message]);
 let failed = false;
 let shot = 0;
 const snap = async (p, name) => {
@@ -168,8 +177,8 @@ try {
   const approval = await clickForPopup(a, '#access', '/approve/');
   assert.equal((await approval.textContent('#origin')).trim(), originA);
   await snap(approval, 'approve-origin');
-  await approval.click('#allow');
-  await approval.waitForSelector('text=Сайт разрешён');
+  await Promise.all([approval.waitForNavigation(), approval.click('#allow')]);
+  assert.match(await approval.textContent('body'), /Сайт разрешён/);
   r = await outcome(a);
   assert.ok(r.ok, r.text);
   assert.match(r.text, /Доступ разрешён/);
@@ -182,6 +191,14 @@ try {
   const certText = await a.textContent('#certs');
   assert.match(certText, /Иванов Иван Иванович — СНИЛС 11223344595, КЭП/);
   await snap(a, 'certificates');
+
+  // The same API over the WebSocket, with the nonce echoed; a reused nonce is refused.
+  const viaWs = await wsCall(a, { id: 7, op: 'version', nonce: 'ws-nonce-0123456789' });
+  assert.equal(viaWs.id, 7);
+  assert.equal(viaWs.nonce, 'ws-nonce-0123456789');
+  assert.equal(viaWs.result.agent, 'podpis-agent');
+  const replayed = await wsCall(a, { id: 8, op: 'listCertificates', nonce: 'ws-nonce-0123456789' });
+  assert.equal(replayed.error.code, 'AGENT_NONCE_REUSED');
 
   // 4. Sign: the consent page shows the origin, the description and the
   //    digest; the PIN goes there, never to the site.
@@ -246,11 +263,15 @@ try {
     await p.close();
   }
   await snap(b, 'other-origin-refused');
+  // Nor open the WebSocket.
+  assert.equal(await wsCall(b, { id: 1, op: 'listCertificates', nonce: 'ws-nonce-from-b-0123' }), 'refused');
 
   // 8. The agent stops: connect() says AGENT_NOT_RUNNING within a second or so.
   process.kill(agentPid, 'SIGTERM');
+  // Until its port refuses connections (the process stays a zombie until
+  // the Rust test reaps it, so its pid is no sign).
   for (let i = 0; i < 100; i++) {
-    try { process.kill(agentPid, 0); } catch { break; }
+    try { await fetch(agentUrl + '/'); } catch { break; }
     await new Promise((res) => setTimeout(res, 100));
   }
   const started = Date.now();

@@ -140,7 +140,7 @@ let failed = false;
 let shot = 0;
 const snap = async (p, name) => {
   shot += 1;
-  await p.screenshot({ path: join(shots, `${String(shot).padStart(2, '0')}-${name}.png`) });
+  await p.screenshot({ path: join(shots, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
 };
 
 try {

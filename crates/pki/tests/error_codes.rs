@@ -56,7 +56,7 @@ fn upper_snake_literals(code: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every code the `Diagnostic` implementations of pki, token, pkcs11, store, ca and idp return.
+/// Every code the `Diagnostic` implementations of pki, token, pkcs11, store, ca, idp and agent return.
 fn codes_in_sources() -> BTreeSet<String> {
     let mut files = Vec::new();
     // This crate and the crates above it that report errors the same way.
@@ -67,6 +67,7 @@ fn codes_in_sources() -> BTreeSet<String> {
         "../store/src",
         "../ca/src",
         "../idp/src",
+        "../agent/src",
     ] {
         sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut files);
     }
@@ -118,6 +119,7 @@ fn every_code_is_documented() {
         "CA_REVOCATION_NOT_ENTITLED",
         "CA_TSA_SERIAL_STORE_CORRUPT",
         "CHALLENGE_REUSED",
+        "ORIGIN_NOT_ALLOWED",
     ] {
         assert!(codes.contains(expected), "the scanner missed {expected}");
     }

@@ -6,11 +6,12 @@
 //! identity provider's action journal check (`journal verify`) and its
 //! administration (`idp`: OpenID Connect clients and keys), logging in to
 //! an identity provider with a signature (`login`), and `speed`; the server
-//! (`serve`). The local signing agent is planned.
+//! (`serve`), and the local signing agent (`agent`).
 //! Library crates never read the environment or configuration files; this
 //! binary is where that wiring lives.
 #![forbid(unsafe_code)]
 
+mod agent;
 mod ca;
 mod ca_remote;
 mod cert;
@@ -76,6 +77,7 @@ enum Command {
     Idp(idp::IdpArgs),
     Serve(serve::ServeArgs),
     Login(login::LoginArgs),
+    Agent(agent::AgentArgs),
 }
 
 fn main() -> ExitCode {
@@ -101,6 +103,7 @@ fn main() -> ExitCode {
         Command::Idp(args) => idp::run(&args).map(|()| 0),
         Command::Serve(args) => serve::run(&args).map(|()| 0),
         Command::Login(args) => login::run(&args).map(|()| 0),
+        Command::Agent(args) => agent::run(&args).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -220,7 +220,7 @@ async fn serve(args: &ServeArgs) -> Result<()> {
 /// Installs the SIGTERM and SIGINT (Ctrl-C) handlers now; the future
 /// resolves on either.
 #[cfg(unix)]
-fn shutdown() -> Result<impl std::future::Future<Output = ()>> {
+pub(crate) fn shutdown() -> Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).context("SIGTERM handler")?;
     let mut int = signal(SignalKind::interrupt()).context("SIGINT handler")?;
@@ -235,7 +235,7 @@ fn shutdown() -> Result<impl std::future::Future<Output = ()>> {
 
 /// Resolves on Ctrl-C.
 #[cfg(not(unix))]
-fn shutdown() -> Result<impl std::future::Future<Output = ()>> {
+pub(crate) fn shutdown() -> Result<impl std::future::Future<Output = ()>> {
     Ok(async {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down");

@@ -16,6 +16,7 @@ mod files;
 mod key;
 mod net;
 mod ocsp;
+mod openapi;
 mod pin;
 mod pkcs11;
 mod req;

@@ -1,7 +1,7 @@
 //! The page handlers and their templates (crates/portal/templates).
 
 use askama::Template;
-use axum::extract::rejection::FormRejection;
+use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -54,7 +54,7 @@ pub fn router(idp: Idp) -> Router {
         .route("/cabinet/sessions", get(sessions))
         .route("/cabinet/sessions/end-all", post(end_all))
         .route("/cabinet/sessions/{id}/end", post(end_one))
-        .route("/cabinet/security", get(security))
+        .route("/cabinet/security", get(security_get))
         .route("/cabinet/security/password", post(change_password))
         .route("/cabinet/security/totp", post(totp_begin))
         .route("/cabinet/security/totp/confirm", post(totp_confirm))
@@ -314,7 +314,7 @@ impl LoginPage {
     }
 }
 
-async fn root(State(idp): State<Idp>, headers: HeaderMap, q: Option<Query<PageQuery>>) -> Response {
+async fn root(State(idp): State<Idp>, headers: HeaderMap, q: Result<Query<PageQuery>, QueryRejection>) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let c = match ctx(&idp, &headers, &q, "/").await {
         Ok(c) => c,
@@ -326,7 +326,7 @@ async fn root(State(idp): State<Idp>, headers: HeaderMap, q: Option<Query<PageQu
 async fn login_form(
     State(idp): State<Idp>,
     headers: HeaderMap,
-    q: Option<Query<PageQuery>>,
+    q: Result<Query<PageQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let c = match ctx(&idp, &headers, &q, "/login").await {
@@ -455,7 +455,7 @@ struct EsigPage {
 async fn login_esig(
     State(idp): State<Idp>,
     headers: HeaderMap,
-    q: Option<Query<PageQuery>>,
+    q: Result<Query<PageQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let c = match ctx(&idp, &headers, &q, "/login/esig").await {
@@ -509,7 +509,7 @@ impl RegisterPage {
 async fn register_form(
     State(idp): State<Idp>,
     headers: HeaderMap,
-    q: Option<Query<PageQuery>>,
+    q: Result<Query<PageQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let c = match ctx(&idp, &headers, &q, "/register").await {
@@ -652,7 +652,7 @@ struct HomePage {
     amr: String,
 }
 
-async fn home(State(idp): State<Idp>, headers: HeaderMap, q: Option<Query<PageQuery>>) -> Response {
+async fn home(State(idp): State<Idp>, headers: HeaderMap, q: Result<Query<PageQuery>, QueryRejection>) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let c = match ctx(&idp, &headers, &q, "/cabinet").await {
         Ok(c) => c,
@@ -743,7 +743,7 @@ struct CertificatesPage {
 async fn certificates(
     State(idp): State<Idp>,
     headers: HeaderMap,
-    q: Option<Query<PageQuery>>,
+    q: Result<Query<PageQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let c = match ctx(&idp, &headers, &q, "/cabinet/certificates").await {
@@ -830,7 +830,7 @@ fn journal_query(action: &str, result: &str, from: &str, to: &str, before: i64) 
 async fn journal(
     State(idp): State<Idp>,
     headers: HeaderMap,
-    q: Option<Query<PageQuery>>,
+    q: Result<Query<PageQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let c = match ctx(&idp, &headers, &q, "/cabinet/journal").await {
@@ -977,7 +977,7 @@ async fn sessions_page(
 async fn sessions(
     State(idp): State<Idp>,
     headers: HeaderMap,
-    q: Option<Query<PageQuery>>,
+    q: Result<Query<PageQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let c = match ctx(&idp, &headers, &q, "/cabinet/sessions").await {
@@ -1107,10 +1107,10 @@ async fn security_page(
     c.render(status, &page)
 }
 
-async fn security(
+async fn security_get(
     State(idp): State<Idp>,
     headers: HeaderMap,
-    q: Option<Query<PageQuery>>,
+    q: Result<Query<PageQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let c = match ctx(&idp, &headers, &q, "/cabinet/security").await {
@@ -1249,7 +1249,7 @@ struct OutboxPage {
 async fn outbox(
     State(idp): State<Idp>,
     headers: HeaderMap,
-    q: Option<Query<PageQuery>>,
+    q: Result<Query<PageQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let c = match ctx(&idp, &headers, &q, "/demo/outbox").await {

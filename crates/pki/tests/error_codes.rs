@@ -56,7 +56,7 @@ fn upper_snake_literals(code: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every code the `Diagnostic` implementations of pki, token, pkcs11, store and ca return.
+/// Every code the `Diagnostic` implementations of pki, token, pkcs11, store, ca and idp return.
 fn codes_in_sources() -> BTreeSet<String> {
     let mut files = Vec::new();
     // This crate and the crates above it that report errors the same way.
@@ -66,6 +66,7 @@ fn codes_in_sources() -> BTreeSet<String> {
         "../pkcs11/src",
         "../store/src",
         "../ca/src",
+        "../idp/src",
     ] {
         sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut files);
     }

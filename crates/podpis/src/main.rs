@@ -2,8 +2,9 @@
 //!
 //! Subcommands: keys (`key`), signing and validation (`sign`, `verify`),
 //! PKI clients (`ts`, and requests, certificates, CRLs and OCSP), the
-//! key container (`token`), the certification authority (`ca`), and `speed`; the CA server (`serve`). The local signing agent is
-//! planned.
+//! key container (`token`), the certification authority (`ca`), the
+//! identity provider's action journal check (`journal verify`), and
+//! `speed`; the CA server (`serve`). The local signing agent is planned.
 //! Library crates never read the environment or configuration files; this
 //! binary is where that wiring lives.
 #![forbid(unsafe_code)]
@@ -13,6 +14,7 @@ mod ca_remote;
 mod cert;
 mod crl;
 mod files;
+mod journal;
 mod key;
 mod net;
 mod ocsp;
@@ -67,6 +69,7 @@ enum Command {
     Ocsp(ocsp::OcspArgs),
     Token(token::TokenArgs),
     Ca(Box<ca::CaArgs>),
+    Journal(journal::JournalArgs),
     Serve(serve::ServeArgs),
 }
 
@@ -88,6 +91,8 @@ fn main() -> ExitCode {
         Command::Token(args) => token::run(&args).map(|()| 0),
         // `ca status --serial`: good 0, revoked or suspended 2.
         Command::Ca(args) => ca::run(&args),
+        // `journal verify`: intact 0, damaged 2.
+        Command::Journal(args) => journal::run(&args),
         Command::Serve(args) => serve::run(&args).map(|()| 0),
     };
     match result {

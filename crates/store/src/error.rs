@@ -63,6 +63,14 @@ pub enum StoreError {
     /// A test failpoint fired (fault injection; never set in production).
     #[error("test failpoint {0:?} fired")]
     Failpoint(crate::FailPoint),
+    /// A unique value is held by another row: `account` (its e-mail or
+    /// phone), `snils`.
+    #[error("the {0} is already taken")]
+    Taken(&'static str),
+    /// The action journal was written or checked without its key (the
+    /// server did not load `keys/idp.key`).
+    #[error("the action journal key is not loaded")]
+    JournalKeyMissing,
 }
 
 impl Diagnostic for StoreError {
@@ -78,6 +86,8 @@ impl Diagnostic for StoreError {
             StoreError::Corrupt(_) => "STORE_CORRUPT",
             StoreError::Random => "STORE_RANDOM_FAILED",
             StoreError::Failpoint(_) => "STORE_FAILPOINT",
+            StoreError::Taken(_) => "STORE_TAKEN",
+            StoreError::JournalKeyMissing => "STORE_JOURNAL_KEY_MISSING",
         }
     }
 
@@ -105,6 +115,8 @@ impl Diagnostic for StoreError {
                 match *object {
                     "request" => "Заявка",
                     "certificate" => "Сертификат",
+                    "account" => "Учётная запись",
+                    "session" => "Сеанс",
                     _ => "УЦ",
                 }
             ),
@@ -115,7 +127,11 @@ impl Diagnostic for StoreError {
                 expected,
             } => format!(
                 "{} {id} в состоянии «{actual}», а для этого действия нужно «{expected}». Обновите список и проверьте состояние.",
-                if *object == "request" { "Заявка" } else { "Сертификат" }
+                match *object {
+                    "request" => "Заявка",
+                    "account" => "Учётная запись",
+                    _ => "Сертификат",
+                }
             ),
             StoreError::Corrupt(e) => format!(
                 "Данные в базе повреждены ({e}). Восстановите базу из резервной копии."
@@ -124,6 +140,13 @@ impl Diagnostic for StoreError {
                 "Системный генератор случайных чисел не сработал. Проверьте систему и повторите.".to_owned()
             }
             StoreError::Failpoint(p) => format!("Сработала тестовая точка отказа {p:?}."),
+            StoreError::Taken(what) => format!(
+                "Это значение ({what}) уже занято другой записью. Проверьте данные или войдите в существующую учётную запись."
+            ),
+            StoreError::JournalKeyMissing => {
+                "Не загружен ключ журнала действий (keys/idp.key в каталоге данных). Укажите правильный каталог --data."
+                    .to_owned()
+            }
         }
     }
 
@@ -164,6 +187,13 @@ impl Diagnostic for StoreError {
                 "The system random number generator failed. Check the system and retry.".to_owned()
             }
             StoreError::Failpoint(p) => format!("Test failpoint {p:?} fired."),
+            StoreError::Taken(what) => format!(
+                "The {what} is already taken by another record. Check the data, or log in to the existing account."
+            ),
+            StoreError::JournalKeyMissing => {
+                "The action journal key (keys/idp.key in the data directory) is not loaded. Give the right --data directory."
+                    .to_owned()
+            }
         }
     }
 }

@@ -10,7 +10,9 @@
 //!   aggregate adds its operations: [`authority`] (the CA certificates),
 //!   [`requests`] (requests and identifications), [`certificates`]
 //!   (issuance and revocation status), [`journal`], [`counters`],
-//!   [`operators`] (operator accounts, applicants' request tokens).
+//!   [`operators`] (operator accounts, applicants' request tokens); for
+//!   the identity provider [`accounts`] (accounts, one-time flows, failure
+//!   counters), [`sessions`] and the hash-chained [`action_journal`].
 //! * Every operation that changes state runs in one transaction together
 //!   with its journal entry, so the journal never misses or invents a
 //!   change. On SQLite write transactions start with `BEGIN IMMEDIATE` (no
@@ -21,6 +23,8 @@
 //!   only in spelling (identity columns, BLOB/BYTEA, trigger syntax).
 #![forbid(unsafe_code)]
 
+pub mod accounts;
+pub mod action_journal;
 pub mod authority;
 pub mod certificates;
 pub mod counters;
@@ -30,6 +34,7 @@ mod migrate;
 mod model;
 pub mod operators;
 pub mod requests;
+pub mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -83,6 +88,8 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     failpoint: Arc<Mutex<Option<FailPoint>>>,
+    /// The action journal's HMAC key ([`Store::with_journal_key`]).
+    journal_key: Option<action_journal::JournalKey>,
 }
 
 impl std::fmt::Debug for Store {
@@ -143,6 +150,7 @@ impl Store {
             pool,
             backend,
             failpoint: Arc::new(Mutex::new(None)),
+            journal_key: None,
         };
         store.migrate().await?;
         Ok(store)

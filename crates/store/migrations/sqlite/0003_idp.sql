@@ -8,7 +8,11 @@
 -- proven by a qualified certificate or by an operator). Identifiers are
 -- stored normalised (digits only for SNILS/INN, E.164 for phones, lower-case
 -- e-mail). password_hash is an Argon2id PHC string. totp_secret is sealed
--- under the server's key, never in the clear.
+-- under the server's key, never in the clear; totp_pending is a secret
+-- being enrolled (sealed too) until its first code is confirmed;
+-- totp_last_step is the last TOTP time step accepted (a code is never
+-- accepted twice). lock_count: how many times the account was locked since
+-- its last good login (each lock lasts twice the one before).
 CREATE TABLE accounts (
     id                 INTEGER PRIMARY KEY AUTOINCREMENT,
     level              TEXT    NOT NULL CHECK (level IN ('simplified', 'standard', 'confirmed')),
@@ -28,6 +32,8 @@ CREATE TABLE accounts (
     passport_issued    TEXT,
     confirmed_by       TEXT,
     totp_secret        BLOB,
+    totp_pending       BLOB,
+    totp_last_step     INTEGER,
     blocked            INTEGER NOT NULL DEFAULT 0,
     failed_logins      INTEGER NOT NULL DEFAULT 0,
     lock_count         INTEGER NOT NULL DEFAULT 0,
@@ -56,7 +62,9 @@ CREATE UNIQUE INDEX account_certificates_bound
 CREATE INDEX account_certificates_account ON account_certificates (account_id);
 
 -- Sessions. Only the hash of the session token is kept (hex). amr: the
--- authentication methods, space-separated ("pwd otp" or "ds").
+-- authentication methods, space-separated ("pwd otp" or "ds"). end_reason:
+-- logout, ended (by the user from another session), all (every device),
+-- idle, expired, password (password changed or recovered).
 CREATE TABLE sessions (
     id                  INTEGER PRIMARY KEY AUTOINCREMENT,
     token_hash          TEXT    NOT NULL UNIQUE,
@@ -105,4 +113,44 @@ CREATE TABLE journal_heads (
     chain TEXT    PRIMARY KEY,
     seq   INTEGER NOT NULL,
     hash  TEXT    NOT NULL
+);
+
+-- One-time flows: a registration, a login waiting for its second factor, a
+-- recovery. The client holds a random flow token (only its hash is kept);
+-- a sent code is kept as a keyed hash. attempts counts wrong codes; a flow
+-- is used once (used_at). payload: JSON the flow carries (the new
+-- account's password hash for a registration); never a code.
+CREATE TABLE one_time_flows (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    purpose      TEXT    NOT NULL CHECK (purpose IN ('register', 'login', 'recover')),
+    flow_hash    TEXT    NOT NULL UNIQUE,
+    account_id   INTEGER REFERENCES accounts (id),
+    channel      TEXT,
+    address      TEXT,
+    code_hash    TEXT,
+    payload      TEXT    NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    ip           TEXT,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    used_at      INTEGER
+);
+CREATE INDEX one_time_flows_expiry ON one_time_flows (expires_at);
+
+-- Failed logins on login names that belong to no account, counted like an
+-- account's, so that a lock never tells whether an account exists.
+-- login_hash: Streebog-256 hex of the normalised login.
+CREATE TABLE login_throttle (
+    login_hash    TEXT    PRIMARY KEY,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    lock_count    INTEGER NOT NULL DEFAULT 0,
+    locked_until  INTEGER,
+    updated_at    INTEGER NOT NULL
+);
+
+-- Failed logins per client address in a window (shared by every node).
+CREATE TABLE ip_failures (
+    ip            TEXT    PRIMARY KEY,
+    window_start  INTEGER NOT NULL,
+    failures      INTEGER NOT NULL
 );

@@ -83,7 +83,7 @@ try {
   assert.equal(headers['x-frame-options'], 'DENY');
 
   // The e-signature method explains the CLI for now.
-  await page.click('text=Вход с помощью электронной подписи');
+  await page.click('a[href="/login/esig"]');
   assert.match(await text(), /podpis login/);
 
   // Registration: a weak password is refused with its code, tied to the field.

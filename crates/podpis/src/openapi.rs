@@ -180,7 +180,10 @@ mod tests {
         for op in paths.values().flat_map(|p| p.as_object().unwrap().values()) {
             for s in op["security"].as_array().unwrap() {
                 for scheme in s.as_object().unwrap().keys() {
-                    assert!(doc["components"]["securitySchemes"].get(scheme).is_some(), "{scheme}");
+                    assert!(
+                        doc["components"]["securitySchemes"].get(scheme).is_some(),
+                        "{scheme}"
+                    );
                 }
             }
         }
@@ -192,8 +195,10 @@ mod tests {
 
     #[test]
     fn the_route_reader_finds_routes() {
-        let r = routes_in(r#"x.route("/api/v1/a", get(a)).route("/b", get(b)).route(
-            "/api/v1/c/{id}", post(c))"#);
+        let r = routes_in(
+            r#"x.route("/api/v1/a", get(a)).route("/b", get(b)).route(
+            "/api/v1/c/{id}", post(c))"#,
+        );
         assert_eq!(r, ["/api/v1/a", "/api/v1/c/{id}"]);
     }
 }

@@ -261,7 +261,9 @@ async fn serve(args: &ServeArgs) -> Result<()> {
     let demo = !ca_here && args.config.is_none();
     let policy = config.idp.policy(demo, config.tls_in_front);
     if policy.demo {
-        tracing::warn!("demo mode: the outbox page at /demo/outbox shows every message sent (one-time codes included)");
+        tracing::warn!(
+            "demo mode: the outbox page at /demo/outbox shows every message sent (one-time codes included)"
+        );
     }
     let keys = idp::ServerKeys::load_or_create(&data).map_err(|e| crate::files::user_error(&e))?;
     let outbox = config
@@ -291,8 +293,8 @@ async fn serve(args: &ServeArgs) -> Result<()> {
         app(ca_parts, idp).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(stop)
-        .await
-        .context("server failed")?;
+    .await
+    .context("server failed")?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -331,13 +333,8 @@ async fn open_ca(
             })
         })
         .transpose()?;
-    let keys = crate::ca::open_for_server(
-        data,
-        database_url,
-        pin_file,
-        tsa_policy.is_some(),
-    )
-    .await?;
+    let keys =
+        crate::ca::open_for_server(data, database_url, pin_file, tsa_policy.is_some()).await?;
     tracing::info!(issuing = %keys.ca.issuing().record.subject, "CA opened");
     // Without a TSA the policy is never read; "0.0" only fills the field.
     let setup = PublicationSetup::new(tsa_policy.unwrap_or(ObjectIdentifier::new_unwrap("0.0")));

@@ -29,7 +29,8 @@ impl Lang {
             Some("ru") => Some(false),
             _ => None,
         };
-        let en = from_query.unwrap_or_else(|| cookie(headers, LANG_COOKIE).as_deref() == Some("en"));
+        let en =
+            from_query.unwrap_or_else(|| cookie(headers, LANG_COOKIE).as_deref() == Some("en"));
         Lang {
             en,
             path: path.to_owned(),

@@ -192,9 +192,7 @@ impl Ctx {
 
     /// The session, or a redirect to the login page.
     fn require(&self) -> Result<ActiveSession, Response> {
-        self.session
-            .clone()
-            .ok_or_else(|| self.redirect("/login"))
+        self.session.clone().ok_or_else(|| self.redirect("/login"))
     }
 
     /// Checks the double-submit token of a form shown before login.
@@ -245,7 +243,9 @@ fn error_page(idp: &Idp, l: &Lang, session: Option<&ActiveSession>, e: &AccountE
         l: l.clone(),
         nav: Nav {
             logged_in: session.is_some(),
-            csrf: session.map(|s| s.csrf_token().to_owned()).unwrap_or_default(),
+            csrf: session
+                .map(|s| s.csrf_token().to_owned())
+                .unwrap_or_default(),
             demo: idp.policy().demo,
             current: "",
         },
@@ -314,13 +314,21 @@ impl LoginPage {
     }
 }
 
-async fn root(State(idp): State<Idp>, headers: HeaderMap, q: Result<Query<PageQuery>, QueryRejection>) -> Response {
+async fn root(
+    State(idp): State<Idp>,
+    headers: HeaderMap,
+    q: Result<Query<PageQuery>, QueryRejection>,
+) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let c = match ctx(&idp, &headers, &q, "/").await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    c.redirect(if c.session.is_some() { "/cabinet" } else { "/login" })
+    c.redirect(if c.session.is_some() {
+        "/cabinet"
+    } else {
+        "/login"
+    })
 }
 
 async fn login_form(
@@ -465,9 +473,16 @@ async fn login_esig(
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
-        .filter(|h| h.chars().all(|ch| ch.is_ascii_alphanumeric() || ".:-[]".contains(ch)))
+        .filter(|h| {
+            h.chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ".:-[]".contains(ch))
+        })
         .unwrap_or("127.0.0.1:8080");
-    let scheme = if idp.policy().secure_cookies { "https" } else { "http" };
+    let scheme = if idp.policy().secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
     let page = EsigPage {
         l: c.l.clone(),
         nav: c.nav("login"),
@@ -652,7 +667,11 @@ struct HomePage {
     amr: String,
 }
 
-async fn home(State(idp): State<Idp>, headers: HeaderMap, q: Result<Query<PageQuery>, QueryRejection>) -> Response {
+async fn home(
+    State(idp): State<Idp>,
+    headers: HeaderMap,
+    q: Result<Query<PageQuery>, QueryRejection>,
+) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let c = match ctx(&idp, &headers, &q, "/cabinet").await {
         Ok(c) => c,
@@ -882,7 +901,11 @@ async fn journal(
         Err(e) => return c.error(&idp, &e),
     };
     let next = (entries.len() as i64 == JOURNAL_PAGE)
-        .then(|| entries.last().map(|e| journal_query(&action, &result, &from, &to, e.id)))
+        .then(|| {
+            entries
+                .last()
+                .map(|e| journal_query(&action, &result, &from, &to, e.id))
+        })
         .flatten();
     let rows = entries
         .iter()
@@ -1269,9 +1292,7 @@ async fn outbox(
                 to: m.to,
                 subject: m.subject,
                 body: m.body,
-                at: time::show(
-                    std::time::UNIX_EPOCH + std::time::Duration::from_secs(m.at),
-                ),
+                at: time::show(std::time::UNIX_EPOCH + std::time::Duration::from_secs(m.at)),
             })
             .collect(),
     };

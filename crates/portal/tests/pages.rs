@@ -112,7 +112,10 @@ fn enc(s: &str) -> String {
 /// The value of a hidden field.
 fn hidden(html: &str, name: &str) -> String {
     let key = format!("name=\"{name}\" value=\"");
-    let start = html.find(&key).unwrap_or_else(|| panic!("no {name} in {html}")) + key.len();
+    let start = html
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + key.len();
     html[start..start + html[start..].find('"').unwrap()].to_owned()
 }
 
@@ -138,23 +141,61 @@ async fn register_and_login(w: &World) -> String {
     let anon = cookie_pair(&page.cookies, portal::ANON_CSRF_COOKIE).unwrap();
     let csrf = hidden(&page.body, "csrf");
     assert_eq!(anon, format!("{}={csrf}", portal::ANON_CSRF_COOKIE));
-    let step = call(&w.app, "POST", "/register", &anon, &[("csrf", &csrf), ("login", EMAIL), ("password", PASSWORD)]).await;
+    let step = call(
+        &w.app,
+        "POST",
+        "/register",
+        &anon,
+        &[("csrf", &csrf), ("login", EMAIL), ("password", PASSWORD)],
+    )
+    .await;
     assert_eq!(step.status, StatusCode::OK, "{}", step.body);
     let pending = hidden(&step.body, "pending");
-    let done = call(&w.app, "POST", "/register/confirm", &anon,
-        &[("csrf", &csrf), ("pending", &pending), ("code", &newest_code(&w.idp))]).await;
+    let done = call(
+        &w.app,
+        "POST",
+        "/register/confirm",
+        &anon,
+        &[
+            ("csrf", &csrf),
+            ("pending", &pending),
+            ("code", &newest_code(&w.idp)),
+        ],
+    )
+    .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     assert_eq!(done.location, "/login?done=registered");
-    let step = call(&w.app, "POST", "/login", &anon, &[("csrf", &csrf), ("login", EMAIL), ("password", PASSWORD)]).await;
+    let step = call(
+        &w.app,
+        "POST",
+        "/login",
+        &anon,
+        &[("csrf", &csrf), ("login", EMAIL), ("password", PASSWORD)],
+    )
+    .await;
     assert_eq!(step.status, StatusCode::OK, "{}", step.body);
     assert!(step.body.contains("pe***@example.ru"), "{}", step.body);
     let pending = hidden(&step.body, "pending");
-    let done = call(&w.app, "POST", "/login/code", &anon,
-        &[("csrf", &csrf), ("pending", &pending), ("code", &newest_code(&w.idp))]).await;
+    let done = call(
+        &w.app,
+        "POST",
+        "/login/code",
+        &anon,
+        &[
+            ("csrf", &csrf),
+            ("pending", &pending),
+            ("code", &newest_code(&w.idp)),
+        ],
+    )
+    .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     assert_eq!(done.location, "/cabinet");
     let session = cookie_pair(&done.cookies, "podpis_session").unwrap();
-    assert!(done.cookies.iter().any(|c| c.contains("HttpOnly") && c.contains("SameSite")));
+    assert!(
+        done.cookies
+            .iter()
+            .any(|c| c.contains("HttpOnly") && c.contains("SameSite"))
+    );
     session
 }
 
@@ -166,12 +207,21 @@ async fn register_login_cabinet_and_sessions() {
 
         // Before login: / and the cabinet send to the login page.
         let r = call(&w.app, "GET", "/", "", &[]).await;
-        assert_eq!((r.status, r.location.as_str()), (StatusCode::SEE_OTHER, "/login"), "{name}");
+        assert_eq!(
+            (r.status, r.location.as_str()),
+            (StatusCode::SEE_OTHER, "/login"),
+            "{name}"
+        );
         let r = call(&w.app, "GET", "/cabinet/journal", "", &[]).await;
         assert_eq!(r.location, "/login", "{name}");
         // Security headers on the pages.
         let r = call(&w.app, "GET", "/login", "", &[]).await;
-        assert!(r.headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+        assert!(
+            r.headers["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'")
+        );
         assert_eq!(r.headers["x-frame-options"], "DENY");
         assert!(r.body.contains("<html lang=\"ru\">"));
 
@@ -184,40 +234,109 @@ async fn register_login_cabinet_and_sessions() {
 
         // The journal, whole and filtered.
         let j = call(&w.app, "GET", "/cabinet/journal", &session, &[]).await;
-        assert!(j.body.contains("data-action=\"login.otp\""), "{name}: {}", j.body);
+        assert!(
+            j.body.contains("data-action=\"login.otp\""),
+            "{name}: {}",
+            j.body
+        );
         assert!(j.body.contains("data-action=\"login.password\""));
-        let j = call(&w.app, "GET", "/cabinet/journal?action=settings.&result=ok", &session, &[]).await;
+        let j = call(
+            &w.app,
+            "GET",
+            "/cabinet/journal?action=settings.&result=ok",
+            &session,
+            &[],
+        )
+        .await;
         assert!(!j.body.contains("data-action="), "{name}");
-        let j = call(&w.app, "GET", "/cabinet/journal?action=login.&from=2027-01-15&to=2027-01-15", &session, &[]).await;
-        assert_eq!(j.body.matches("data-action=\"login.").count(), j.body.matches("data-action=").count());
+        let j = call(
+            &w.app,
+            "GET",
+            "/cabinet/journal?action=login.&from=2027-01-15&to=2027-01-15",
+            &session,
+            &[],
+        )
+        .await;
+        assert_eq!(
+            j.body.matches("data-action=\"login.").count(),
+            j.body.matches("data-action=").count()
+        );
         assert!(j.body.contains("data-action=\"login.otp\""), "{name}");
-        let j = call(&w.app, "GET", "/cabinet/journal?from=2027-01-16", &session, &[]).await;
-        assert!(!j.body.contains("data-action="), "{name}: a later day has nothing");
+        let j = call(
+            &w.app,
+            "GET",
+            "/cabinet/journal?from=2027-01-16",
+            &session,
+            &[],
+        )
+        .await;
+        assert!(
+            !j.body.contains("data-action="),
+            "{name}: a later day has nothing"
+        );
 
         // CSRF: a session-bound POST without or with a wrong token is refused.
-        let r = call(&w.app, "POST", "/cabinet/sessions/end-all", &session, &[("keep_current", "1")]).await;
+        let r = call(
+            &w.app,
+            "POST",
+            "/cabinet/sessions/end-all",
+            &session,
+            &[("keep_current", "1")],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{name}");
         assert!(r.body.contains("CSRF_FAILED"));
         let r = call(&w.app, "POST", "/logout", &session, &[("csrf", "nope")]).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{name}");
         // Before login: a form without the double-submit cookie is refused.
-        let r = call(&w.app, "POST", "/login", "", &[("csrf", "x"), ("login", EMAIL), ("password", PASSWORD)]).await;
+        let r = call(
+            &w.app,
+            "POST",
+            "/login",
+            "",
+            &[("csrf", "x"), ("login", EMAIL), ("password", PASSWORD)],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{name}");
         assert!(r.body.contains("CSRF_FAILED"));
 
         // Sessions: the page lists them; end-all keeping this one.
         let s = call(&w.app, "GET", "/cabinet/sessions", &session, &[]).await;
         assert!(s.body.contains("этот сеанс"), "{name}");
-        let r = call(&w.app, "POST", "/cabinet/sessions/end-all", &session, &[("csrf", &csrf), ("keep_current", "1")]).await;
+        let r = call(
+            &w.app,
+            "POST",
+            "/cabinet/sessions/end-all",
+            &session,
+            &[("csrf", &csrf), ("keep_current", "1")],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{name}: {}", r.body);
         assert_eq!(r.location, "/cabinet/sessions?done=ended_all&n=0");
         // Ending an unknown session: its code on the page.
-        let r = call(&w.app, "POST", "/cabinet/sessions/999999/end", &session, &[("csrf", &csrf)]).await;
+        let r = call(
+            &w.app,
+            "POST",
+            "/cabinet/sessions/999999/end",
+            &session,
+            &[("csrf", &csrf)],
+        )
+        .await;
         assert!(r.body.contains("SESSION_NOT_FOUND"), "{name}: {}", r.body);
 
         // Password change: a wrong current password is refused, tied to its field.
-        let r = call(&w.app, "POST", "/cabinet/security/password", &session,
-            &[("csrf", &csrf), ("current", "wrong"), ("new_password", "An0ther&Passw0rd")]).await;
+        let r = call(
+            &w.app,
+            "POST",
+            "/cabinet/security/password",
+            &session,
+            &[
+                ("csrf", &csrf),
+                ("current", "wrong"),
+                ("new_password", "An0ther&Passw0rd"),
+            ],
+        )
+        .await;
         assert!(r.body.contains("PASSWORD_WRONG"), "{name}");
         assert!(r.body.contains("id=\"current\" name=\"current\" type=\"password\" autocomplete=\"current-password\" required aria-invalid=\"true\""));
 
@@ -227,12 +346,18 @@ async fn register_login_cabinet_and_sessions() {
         assert!(r.cookies.iter().any(|c| c.starts_with("lang=en")));
         let both = format!("{session}; lang=en");
         let r = call(&w.app, "POST", "/cabinet/sessions/end-all", &both, &[]).await;
-        assert!(r.body.contains("<html lang=\"en\">") && r.body.contains("CSRF_FAILED"), "{name}");
+        assert!(
+            r.body.contains("<html lang=\"en\">") && r.body.contains("CSRF_FAILED"),
+            "{name}"
+        );
 
         // The demo outbox shows the messages.
         let r = call(&w.app, "GET", "/demo/outbox", "", &[]).await;
         assert_eq!(r.status, StatusCode::OK);
-        assert!(r.body.contains(EMAIL) && r.body.contains("Код для входа"), "{name}");
+        assert!(
+            r.body.contains(EMAIL) && r.body.contains("Код для входа"),
+            "{name}"
+        );
 
         // Idle timeout: 31 minutes later the session is gone.
         w.clock.advance(Duration::from_secs(31 * 60));
@@ -258,7 +383,10 @@ async fn logout_and_demo_off() {
     let home = call(&w.app, "GET", "/cabinet", &session, &[]).await;
     let csrf = hidden(&home.body, "csrf");
     let r = call(&w.app, "POST", "/logout", &session, &[("csrf", &csrf)]).await;
-    assert_eq!((r.status, r.location.as_str()), (StatusCode::SEE_OTHER, "/login?done=out"));
+    assert_eq!(
+        (r.status, r.location.as_str()),
+        (StatusCode::SEE_OTHER, "/login?done=out")
+    );
     assert!(r.cookies.iter().any(|c| c.starts_with("podpis_session=;")));
     let r = call(&w.app, "GET", "/cabinet", &session, &[]).await;
     assert_eq!(r.location, "/login");
@@ -266,7 +394,18 @@ async fn logout_and_demo_off() {
     let page = call(&w.app, "GET", "/login", "", &[]).await;
     let anon = cookie_pair(&page.cookies, portal::ANON_CSRF_COOKIE).unwrap();
     let csrf = hidden(&page.body, "csrf");
-    let r = call(&w.app, "POST", "/login", &anon, &[("csrf", &csrf), ("login", "nobody@example.ru"), ("password", PASSWORD)]).await;
+    let r = call(
+        &w.app,
+        "POST",
+        "/login",
+        &anon,
+        &[
+            ("csrf", &csrf),
+            ("login", "nobody@example.ru"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
     assert!(r.body.contains("LOGIN_FAILED"));
     assert!(r.body.contains("aria-invalid=\"true\""));
 }

@@ -34,6 +34,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -171,8 +172,8 @@ impl HttpServer {
                 accepted = listener.accept() => accepted,
                 () = &mut shutdown => break,
             };
-            let stream = match accepted {
-                Ok((stream, _)) => stream,
+            let (stream, peer) = match accepted {
+                Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of descriptors, or a connection reset before it
                     // was accepted: not fatal; pause briefly on the former.
@@ -185,6 +186,7 @@ impl HttpServer {
             let _ = stream.set_nodelay(true);
             let service = Dispatch {
                 shared: Arc::clone(&self.shared),
+                peer,
             };
             let connection = builder.serve_connection(TokioIo::new(stream), service);
             let connection = graceful.watch(connection);
@@ -208,10 +210,12 @@ impl HttpServer {
 
 type BoxFuture = Pin<Box<dyn Future<Output = Result<Response<ServerBody>, Infallible>> + Send>>;
 
-/// Each request: the OCSP fast path, or the router.
+/// Each request: the OCSP fast path, or the router (which sees the
+/// client's address as axum's `ConnectInfo<SocketAddr>`).
 #[derive(Clone)]
 struct Dispatch {
     shared: Arc<Shared>,
+    peer: SocketAddr,
 }
 
 impl hyper::service::Service<Request<Incoming>> for Dispatch {
@@ -234,6 +238,10 @@ impl hyper::service::Service<Request<Incoming>> for Dispatch {
             });
         }
         let mut router = self.shared.router.clone();
+        let mut request = request;
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(self.peer));
         Box::pin(async move {
             let response = tower_service::Service::call(&mut router, request).await?;
             Ok(response.map(Either::Right))

@@ -23,6 +23,7 @@ mod key;
 mod login;
 mod net;
 mod ocsp;
+mod openapi;
 mod pin;
 mod pkcs11;
 mod req;

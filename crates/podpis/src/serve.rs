@@ -1,29 +1,43 @@
-//! `podpis serve`: the CA's HTTP server — the registration REST API and
-//! operator pages (`ca::api`, `ca::pages`) and the publication services
-//! (OCSP, CRL, TSP; `ca::service::publication_for`), served by
-//! `ca::server::HttpServer` (hyper, the OCSP routes on its fast path).
-//! tokio, `tracing` logs to stderr (never secrets), graceful shutdown on
-//! SIGTERM or Ctrl-C.
+//! `podpis serve`: the HTTP server — the identity provider's REST API
+//! (`idp::api`), the personal cabinet's pages (`portal`), the merged
+//! OpenAPI document (`/api/openapi.json`), and, when the data directory
+//! (or `--database-url`) holds a CA, the CA's registration REST API and
+//! operator pages (`ca::api`, `ca::pages`) and its publication services
+//! (OCSP, CRL, TSP; `ca::service::publication_for`), merged in [`app`] and
+//! served by `ca::server::HttpServer` (hyper; the OCSP routes on its fast
+//! path).
+//! With no CA and no configuration file it runs the demo: the cabinet on
+//! SQLite in `data/`, the outbox page on, cookies without `Secure` (plain
+//! HTTP on loopback). tokio, `tracing` logs to stderr (never
+//! secrets), graceful shutdown on SIGTERM or Ctrl-C.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use axum::Router;
+use ca::Ca;
 use ca::api::{ApiConfig, ApiState, Lockout};
-use ca::http::PublicationConfig;
-use ca::server::ServerConfig;
+use ca::http::{Publication, PublicationConfig};
+use ca::server::{HttpServer, ServerConfig};
 use ca::service::PublicationSetup;
 use clap::Args;
 use const_oid::ObjectIdentifier;
 use serde::Deserialize;
+use store::Store;
+
+use crate::openapi;
 
 /// `podpis serve …`
 #[derive(Debug, Args)]
 #[command(
-    about = "Запустить сервер УЦ / Run the CA server",
+    about = "Запустить сервер: личный кабинет, поставщик идентификации, УЦ / Run the server: cabinet, identity provider, CA",
     long_about = "\
-Запускает HTTP-сервер УЦ: REST API регистрации (/api/v1/, см. docs/api.md), страницы операторов, \
+Запускает HTTP-сервер: личный кабинет (/, см. docs/portal.md), REST API поставщика идентификации \
+(/api/v1/account, /api/v1/login/…), документ OpenAPI (/api/openapi.json) и, если в базе есть УЦ, \
+его REST API регистрации (/api/v1/, см. docs/api.md), страницы операторов, \
 OCSP (/ocsp), СОС (/crl/ca.crl) и, если в конфигурации задан tsa_policy, службу штампов времени \
 (/tsp). Ключ выпускающего УЦ \
 открывается при запуске (PIN — из --pin-file, PODPIS_PIN или с терминала). Операторы входят по \
@@ -32,7 +46,12 @@ HTTP Basic (учётные записи: podpis ca operator add); пароли �
 указано \"tls_in_front\": true (TLS завершает обратный прокси). Останавливается по SIGTERM или \
 Ctrl-C, дожидаясь текущих запросов.
 
-Runs the CA's HTTP server: the registration REST API (/api/v1/, see docs/api.md), the operator \
+Без УЦ и без --config работает демонстрация: кабинет на SQLite в data/, страница исходящих \
+сообщений /demo/outbox с одноразовыми кодами.
+
+Runs the HTTP server: the personal cabinet (/, see docs/portal.md), the identity provider's REST \
+API (/api/v1/account, /api/v1/login/…), the OpenAPI document (/api/openapi.json) and, when the \
+database holds a CA, its registration REST API (/api/v1/, see docs/api.md), the operator \
 pages, OCSP (/ocsp), the CRL (/crl/ca.crl) and, when the configuration sets tsa_policy, the \
 time-stamp service (/tsp). The issuing \
 CA key is opened at start (PIN from --pin-file, PODPIS_PIN or the terminal). Operators log in \
@@ -40,9 +59,11 @@ with HTTP Basic (accounts: podpis ca operator add); passwords cross the network 
 the server listens on loopback, and on another address only when the configuration says \
 \"tls_in_front\": true (a reverse proxy terminates TLS). SIGTERM or Ctrl-C stops it after the \
 calls in flight. Options on the command line override the configuration file (JSON, see \
-docs/operations.md).",
+docs/operations.md). With no CA and no --config it runs the demo: the cabinet on SQLite in data/, \
+and the outbox page /demo/outbox with the one-time codes.",
     after_help = "\
 Example / Пример:
+  podpis serve                      # the demo / демонстрация: http://127.0.0.1:8080/
   podpis serve --data ca --pin-file issuing.pin --listen 127.0.0.1:8080
   RUST_LOG=debug podpis serve --config /etc/podpis/serve.json"
 )]
@@ -88,6 +109,72 @@ struct Config {
     presign_ocsp: Option<bool>,
     /// Connections served at once (10,000 by default); more wait.
     max_connections: Option<usize>,
+    /// The identity provider and the cabinet.
+    #[serde(default)]
+    idp: IdpConfig,
+}
+
+/// The `idp` section: every key optional; the defaults are the issue's.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdpConfig {
+    /// A session unused this long ends (1800).
+    idle_timeout_seconds: Option<u64>,
+    /// A session ends this long after login (43200).
+    absolute_timeout_seconds: Option<u64>,
+    /// Failed logins that lock an account (5).
+    max_failed_logins: Option<i64>,
+    /// The first lock (900); each next one doubles.
+    first_lock_seconds: Option<u64>,
+    /// The longest lock (86400).
+    max_lock_seconds: Option<u64>,
+    /// Failed logins from one address in the window that refuse it (50).
+    ip_max_failures: Option<i64>,
+    /// The per-address window (900).
+    ip_window_seconds: Option<u64>,
+    /// Whether a locked account may still log in by e-signature (true).
+    esig_login_when_locked: Option<bool>,
+    /// The notifier's file outbox (DATA/outbox).
+    outbox_dir: Option<PathBuf>,
+    /// Demo mode: the outbox page for anyone (on only for the demo).
+    demo: Option<bool>,
+    /// The `Secure` cookie attribute (default: on when tls_in_front).
+    secure_cookies: Option<bool>,
+    /// Send HSTS (default: on when tls_in_front).
+    hsts: Option<bool>,
+    /// Take the client address from X-Forwarded-For (behind a proxy only).
+    trust_forwarded_for: Option<bool>,
+    /// The issuer name authenticator apps show ("podpis").
+    totp_issuer: Option<String>,
+}
+
+impl IdpConfig {
+    /// The provider's policy; `demo` and `tls` give the defaults the
+    /// section does not set.
+    fn policy(&self, demo: bool, tls: bool) -> idp::Policy {
+        let d = idp::Policy::default();
+        let secs = |v: Option<u64>, default: Duration| v.map_or(default, Duration::from_secs);
+        idp::Policy {
+            idle_timeout: secs(self.idle_timeout_seconds, d.idle_timeout),
+            absolute_timeout: secs(self.absolute_timeout_seconds, d.absolute_timeout),
+            lockout: store::accounts::LockRule {
+                max_failures: self.max_failed_logins.unwrap_or(d.lockout.max_failures),
+                first_lock: secs(self.first_lock_seconds, d.lockout.first_lock),
+                max_lock: secs(self.max_lock_seconds, d.lockout.max_lock),
+            },
+            ip_max_failures: self.ip_max_failures.unwrap_or(d.ip_max_failures),
+            ip_window: secs(self.ip_window_seconds, d.ip_window),
+            esig_login_when_locked: self
+                .esig_login_when_locked
+                .unwrap_or(d.esig_login_when_locked),
+            secure_cookies: self.secure_cookies.unwrap_or(tls),
+            trust_forwarded_for: self.trust_forwarded_for.unwrap_or(false),
+            totp_issuer: self.totp_issuer.clone().unwrap_or(d.totp_issuer.clone()),
+            demo: self.demo.unwrap_or(demo),
+            hsts: self.hsts.unwrap_or(tls),
+            ..d
+        }
+    }
 }
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -143,6 +230,107 @@ async fn serve(args: &ServeArgs) -> Result<()> {
              proxy in front and set \"tls_in_front\": true in --config"
         );
     }
+    // A CA is served when the database holds one; otherwise only the
+    // identity provider and the cabinet (on the same database).
+    let url = match &database_url {
+        Some(url) => url.clone(),
+        None => {
+            std::fs::create_dir_all(&data).with_context(|| {
+                format!("{}: каталог не создаётся / cannot create", data.display())
+            })?;
+            Store::sqlite_url(&data.join(CA_DB_FILE))
+        }
+    };
+    let store = Store::open(&url)
+        .await
+        .map_err(|e| crate::files::user_error(&e))?;
+    let ca_here = store
+        .authority(store::CaRole::Issuing)
+        .await
+        .map_err(|e| crate::files::user_error(&e))?
+        .is_some();
+    let ca_parts = if ca_here {
+        Some(open_ca(&config, &data, database_url.as_deref(), pin_file.as_deref()).await?)
+    } else {
+        tracing::info!(
+            data = %data.display(),
+            "no CA in the database: serving the identity provider and the cabinet only"
+        );
+        None
+    };
+    let store = match &ca_parts {
+        Some(parts) => parts.ca.store().clone(),
+        None => store,
+    };
+    // The demo: no CA and no configuration file.
+    let demo = !ca_here && args.config.is_none();
+    let policy = config.idp.policy(demo, config.tls_in_front);
+    if policy.demo {
+        tracing::warn!(
+            "demo mode: the outbox page at /demo/outbox shows every message sent (one-time codes included)"
+        );
+    }
+    let keys = idp::ServerKeys::load_or_create(&data).map_err(|e| crate::files::user_error(&e))?;
+    let outbox = config
+        .idp
+        .outbox_dir
+        .clone()
+        .unwrap_or_else(|| data.join("outbox"));
+    let idp = idp::Idp::new(
+        store,
+        Arc::new(idp::SystemClock),
+        keys,
+        Arc::new(idp::FileOutbox::new(outbox)),
+        policy,
+    );
+    // Signal handlers first: a SIGTERM right after the address line is
+    // printed must stop the server gracefully, not kill it.
+    let stop = shutdown()?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("{listen}: адрес занят или недоступен / cannot listen"))?;
+    let local = listener.local_addr()?;
+    tracing::info!(address = %local, "listening");
+    // The address line is for scripts and tests that start on port 0.
+    println!("listening on http://{local}");
+    let server_config = ServerConfig {
+        max_connections: config.max_connections.unwrap_or(10_000).max(1),
+        ..ServerConfig::default()
+    };
+    let server = match ca_parts {
+        Some(parts) => {
+            let (publication, publication_config) =
+                (parts.publication.clone(), parts.publication_config.clone());
+            publication.server(&publication_config, server_config, app(Some(parts), idp))
+        }
+        None => HttpServer::new(app(None, idp), server_config),
+    };
+    server
+        .serve(listener, stop)
+        .await
+        .context("server failed")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The SQLite file in the data directory (the CA's and the provider's).
+const CA_DB_FILE: &str = "podpis.db";
+
+/// The CA, its API settings, and its publication services (started).
+struct CaParts {
+    ca: Ca,
+    api_config: ApiConfig,
+    publication: Publication,
+    publication_config: PublicationConfig,
+}
+
+/// Opens the CA and starts its publication services.
+async fn open_ca(
+    config: &Config,
+    data: &Path,
+    database_url: Option<&str>,
+    pin_file: Option<&Path>,
+) -> Result<CaParts> {
     let defaults = ApiConfig::default();
     let api_config = ApiConfig {
         body_limit: config.body_limit_bytes.unwrap_or(defaults.body_limit),
@@ -167,13 +355,8 @@ async fn serve(args: &ServeArgs) -> Result<()> {
             })
         })
         .transpose()?;
-    let keys = crate::ca::open_for_server(
-        &data,
-        database_url.as_deref(),
-        pin_file.as_deref(),
-        tsa_policy.is_some(),
-    )
-    .await?;
+    let keys =
+        crate::ca::open_for_server(data, database_url, pin_file, tsa_policy.is_some()).await?;
     tracing::info!(issuing = %keys.ca.issuing().record.subject, "CA opened");
     // Without a TSA the policy is never read; "0.0" only fills the field.
     let setup = PublicationSetup::new(tsa_policy.unwrap_or(ObjectIdentifier::new_unwrap("0.0")));
@@ -186,35 +369,32 @@ async fn serve(args: &ServeArgs) -> Result<()> {
         presign_ocsp: config.presign_ocsp.unwrap_or(true),
         ..PublicationConfig::default()
     };
+    // The tasks run detached for the server's life.
     let _tasks = publication
         .start(status, &publication_config)
         .await
         .map_err(|e| crate::files::user_error(&e))?;
-    let ca = keys.ca;
-    let server = publication.server(
-        &publication_config,
-        ServerConfig {
-            max_connections: config.max_connections.unwrap_or(10_000).max(1),
-            ..ServerConfig::default()
-        },
-        ca::api::router(ApiState::new(ca, api_config)),
-    );
-    // Signal handlers first: a SIGTERM right after the address line is
-    // printed must stop the server gracefully, not kill it.
-    let stop = shutdown()?;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("{listen}: адрес занят или недоступен / cannot listen"))?;
-    let local = listener.local_addr()?;
-    tracing::info!(address = %local, "listening");
-    // The address line is for scripts and tests that start on port 0.
-    println!("listening on http://{local}");
-    server
-        .serve(listener, stop)
-        .await
-        .context("server failed")?;
-    tracing::info!("stopped");
-    Ok(())
+    Ok(CaParts {
+        ca: keys.ca,
+        api_config,
+        publication,
+        publication_config,
+    })
+}
+
+/// Every router the server runs: the identity provider's API, the
+/// cabinet's pages, the OpenAPI document and, with a CA, its registration
+/// API and operator pages. The CA's publication services (OCSP responder,
+/// CRL, TSA) are added by `Publication::server`.
+fn app(ca: Option<CaParts>, idp: idp::Idp) -> Router {
+    let mut router = Router::new()
+        .merge(idp::api::account::router(idp.clone()))
+        .merge(portal::router(idp));
+    let with_ca = ca.is_some();
+    if let Some(parts) = ca {
+        router = router.merge(ca::api::router(ApiState::new(parts.ca, parts.api_config)));
+    }
+    router.merge(openapi::router(with_ca))
 }
 
 /// Installs the SIGTERM and SIGINT (Ctrl-C) handlers now; the future

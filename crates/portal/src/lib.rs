@@ -1,10 +1,31 @@
 //! # podpis-portal
 //!
 //! The personal cabinet — the Gosuslugi portal's role: server-rendered
-//! pages (Russian first, English on a switch, usable without JavaScript
-//! except for signing) over the identity provider (`podpis-idp`):
-//! registration, login (method choice), the cabinet home, keys and
-//! certificates, the action journal, sessions and security settings.
-//! Services and applications come later. The pages are an axum router
-//! that `podpis serve` mounts.
+//! pages (askama; Russian first, English with `?lang=en`, kept in the
+//! `lang` cookie; usable without JavaScript except for signing) over the
+//! identity provider (`podpis-idp`): registration with the one-time code
+//! step, login with the method choice (password + one-time code, or
+//! e-signature), the cabinet home, «Ключи и сертификаты», «Журнал
+//! действий» with filters, «Сеансы» with «выйти на всех устройствах»,
+//! security settings (password, authenticator app), logout, and the
+//! demo-mode outbox. Services and applications come later.
+//!
+//! [`router`] is the axum router `podpis serve` mounts (paths `/`,
+//! `/login…`, `/register…`, `/cabinet…`, `/logout`, `/demo/outbox`,
+//! `/static/portal.css`). Every POST form carries a CSRF token: the
+//! session's ([`idp::session::ActiveSession::csrf_token`]) once logged in,
+//! before that a random double-submit token in the `portal_csrf` cookie
+//! (`HttpOnly`, `SameSite=Strict`). Every response carries the security
+//! headers of [`idp::security`]. Errors are shown with their stable code
+//! and the message in the page's language. See docs/portal.md.
 #![forbid(unsafe_code)]
+
+pub mod catalogue;
+mod certificates;
+pub mod lang;
+mod pages;
+mod time;
+
+pub use certificates::{CertStatus, WARN_DAYS, status_of};
+pub use lang::Lang;
+pub use pages::{ANON_CSRF_COOKIE, router};

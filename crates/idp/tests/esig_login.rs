@@ -159,7 +159,7 @@ async fn e_signature_login_on_both_databases() {
         let auth = vec![("authorization", format!("Bearer {token}"))];
         let list = request(
             "GET",
-            format!("{base}/api/v1/certificates"),
+            format!("{base}/api/v1/account/certificates"),
             None,
             auth.clone(),
         )
@@ -175,7 +175,7 @@ async fn e_signature_login_on_both_databases() {
         let unbind_id = certs[1]["id"].as_i64().unwrap();
         let unbound = request(
             "DELETE",
-            format!("{base}/api/v1/certificates/{unbind_id}"),
+            format!("{base}/api/v1/account/certificates/{unbind_id}"),
             None,
             auth.clone(),
         )
@@ -183,7 +183,7 @@ async fn e_signature_login_on_both_databases() {
         assert_eq!(unbound.status, 200, "{name}: {unbound:?}");
         let again = request(
             "DELETE",
-            format!("{base}/api/v1/certificates/{unbind_id}"),
+            format!("{base}/api/v1/account/certificates/{unbind_id}"),
             None,
             auth.clone(),
         )
@@ -192,7 +192,7 @@ async fn e_signature_login_on_both_databases() {
         assert_eq!(again.code(), "ESIG_CERTIFICATE_NOT_FOUND", "{name}");
         let list = request(
             "GET",
-            format!("{base}/api/v1/certificates"),
+            format!("{base}/api/v1/account/certificates"),
             None,
             auth.clone(),
         )
@@ -202,7 +202,13 @@ async fn e_signature_login_on_both_databases() {
             1,
             "{name}"
         );
-        let anonymous = request("GET", format!("{base}/api/v1/certificates"), None, vec![]).await;
+        let anonymous = request(
+            "GET",
+            format!("{base}/api/v1/account/certificates"),
+            None,
+            vec![],
+        )
+        .await;
         assert_eq!(anonymous.status, 401, "{name}: {anonymous:?}");
         assert_eq!(anonymous.code(), "ESIG_NOT_SIGNED_IN", "{name}");
         let unbind_journal = query_strings(

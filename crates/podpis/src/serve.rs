@@ -146,6 +146,18 @@ struct IdpConfig {
     trust_forwarded_for: Option<bool>,
     /// The issuer name authenticator apps show ("podpis").
     totp_issuer: Option<String>,
+    /// Accredited CAs whose certificates may log in by e-signature: root
+    /// certificate files or directories of them. With a CA in the
+    /// database its own root is trusted as well.
+    #[serde(default)]
+    trust_roots: Vec<PathBuf>,
+    /// Intermediate CA certificates (files or directories) for building
+    /// the signers' paths.
+    #[serde(default)]
+    trust_intermediates: Vec<PathBuf>,
+    /// The OpenID Connect issuer URL, as relying parties reach the server
+    /// (default: `http://` + the listening address).
+    issuer: Option<String>,
 }
 
 impl IdpConfig {
@@ -293,6 +305,13 @@ async fn serve(args: &ServeArgs) -> Result<()> {
     tracing::info!(address = %local, "listening");
     // The address line is for scripts and tests that start on port 0.
     println!("listening on http://{local}");
+    let extras = Extras::open(
+        &config,
+        &data,
+        &idp,
+        ca_parts.as_ref().map(|p| &p.ca),
+        &format!("http://{local}"),
+    )?;
     let server_config = ServerConfig {
         max_connections: config.max_connections.unwrap_or(10_000).max(1),
         ..ServerConfig::default()
@@ -301,9 +320,13 @@ async fn serve(args: &ServeArgs) -> Result<()> {
         Some(parts) => {
             let (publication, publication_config) =
                 (parts.publication.clone(), parts.publication_config.clone());
-            publication.server(&publication_config, server_config, app(Some(parts), idp))
+            publication.server(
+                &publication_config,
+                server_config,
+                app(Some(parts), idp, extras),
+            )
         }
-        None => HttpServer::new(app(None, idp), server_config),
+        None => HttpServer::new(app(None, idp, extras), server_config),
     };
     server
         .serve(listener, stop)
@@ -320,7 +343,7 @@ const CA_DB_FILE: &str = "podpis.db";
 struct CaParts {
     ca: Ca,
     api_config: ApiConfig,
-    publication: Publication,
+    publication: Arc<Publication>,
     publication_config: PublicationConfig,
 }
 
@@ -386,15 +409,71 @@ async fn open_ca(
 /// cabinet's pages, the OpenAPI document and, with a CA, its registration
 /// API and operator pages. The CA's publication services (OCSP responder,
 /// CRL, TSA) are added by `Publication::server`.
-fn app(ca: Option<CaParts>, idp: idp::Idp) -> Router {
+fn app(ca: Option<CaParts>, idp: idp::Idp, extras: Extras) -> Router {
     let mut router = Router::new()
         .merge(idp::api::account::router(idp.clone()))
+        .merge(idp::api::esig::router(idp::api::esig::EsigApi {
+            secure_cookies: idp.policy().secure_cookies,
+            idp: idp.clone(),
+            esig: extras.esig,
+        }))
+        .merge(idp::oidc::router(extras.oidc))
         .merge(portal::router(idp));
     let with_ca = ca.is_some();
     if let Some(parts) = ca {
         router = router.merge(ca::api::router(ApiState::new(parts.ca, parts.api_config)));
     }
     router.merge(openapi::router(with_ca))
+}
+
+/// The identity provider's parts beside its accounts: the e-signature
+/// login (trust list, revocation over HTTP) and the OpenID Connect provider
+/// (keys in `DATA/oidc-keys.json`).
+struct Extras {
+    esig: Arc<idp::esig::Esig>,
+    oidc: Arc<idp::oidc::Oidc>,
+}
+
+impl Extras {
+    fn open(
+        config: &Config,
+        data: &Path,
+        idp: &idp::Idp,
+        ca: Option<&Ca>,
+        default_issuer: &str,
+    ) -> Result<Extras> {
+        let mut trust =
+            idp::trust::TrustList::load(&config.idp.trust_roots, &config.idp.trust_intermediates)
+                .map_err(|e| crate::files::user_error(&e))?;
+        if let Some(ca) = ca {
+            trust
+                .add_anchor(ca.root().cert.clone())
+                .map_err(|e| crate::files::user_error(&e))?;
+            trust.add_intermediate(ca.issuing().cert.clone());
+        }
+        let source: Arc<dyn pki::revocation::RevocationSource> = Arc::new(
+            idp::trust::HttpRevocationSource::new(Duration::from_secs(5)),
+        );
+        let esig = Arc::new(idp::esig::Esig::for_idp(
+            idp,
+            idp::esig::EsigConfig::new(trust),
+            Some(source),
+        ));
+        let keys = idp::oidc::ProviderKeys::load_or_create(
+            &data.join(crate::idp::KEY_FILE),
+            std::time::SystemTime::now(),
+        )
+        .map_err(|e| crate::files::user_error(&e))?;
+        let issuer = config.idp.issuer.as_deref().unwrap_or(default_issuer);
+        let oidc = idp::oidc::Oidc::new(
+            idp.store().clone(),
+            Arc::new(idp::SystemClock),
+            Arc::new(keys),
+            Arc::new(idp::oidc::IdpSessions::new(idp.clone())),
+            idp::oidc::OidcConfig::new(issuer),
+        );
+        Ok(Extras { esig, oidc })
+    }
 }
 
 /// Installs the SIGTERM and SIGINT (Ctrl-C) handlers now; the future

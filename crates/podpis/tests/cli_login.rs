@@ -99,7 +99,7 @@ async fn podpis_login_signs_the_challenge_and_prints_the_session() {
     assert_eq!(token.len(), 43, "a session token: {token:?}");
     let list = request(
         "GET",
-        format!("{base}/api/v1/certificates"),
+        format!("{base}/api/v1/account/certificates"),
         None,
         vec![("authorization", format!("Bearer {token}"))],
     )

@@ -191,6 +191,10 @@ impl Ctx {
     }
 
     /// The session, or a redirect to the login page.
+    #[allow(
+        clippy::result_large_err,
+        reason = "the error is the page to send, returned at once by the handler"
+    )]
     fn require(&self) -> Result<ActiveSession, Response> {
         self.session.clone().ok_or_else(|| self.redirect("/login"))
     }
@@ -621,6 +625,10 @@ struct CsrfForm {
 }
 
 /// The session of a state-changing form, its CSRF token checked.
+#[allow(
+    clippy::result_large_err,
+    reason = "the error is the page to send, returned at once by the handler"
+)]
 fn changing(c: &Ctx, idp: &Idp, csrf: Option<&str>) -> Result<ActiveSession, Response> {
     let s = c.require()?;
     s.check_csrf(csrf).map_err(|e| c.error(idp, &e))?;

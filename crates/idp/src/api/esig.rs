@@ -4,8 +4,8 @@
 //! ```text
 //! POST   /api/v1/login/esig/challenge   → {challenge, binding, expires_at}; cookie podpis_esig
 //! POST   /api/v1/login/esig             {challenge, signature, binding?} → session; cookie podpis_session
-//! GET    /api/v1/certificates           (signed in) → the bound certificates with status
-//! DELETE /api/v1/certificates/{id}      (signed in) → unbind
+//! GET    /api/v1/account/certificates           (signed in) → the bound certificates with status
+//! DELETE /api/v1/account/certificates/{id}      (signed in) → unbind
 //! ```
 //!
 //! A browser keeps the binding value in the `podpis_esig` cookie
@@ -50,8 +50,8 @@ pub fn router(api: EsigApi) -> Router {
     Router::new()
         .route("/api/v1/login/esig/challenge", post(challenge))
         .route("/api/v1/login/esig", post(login))
-        .route("/api/v1/certificates", get(certificates))
-        .route("/api/v1/certificates/{id}", delete(unbind))
+        .route("/api/v1/account/certificates", get(certificates))
+        .route("/api/v1/account/certificates/{id}", delete(unbind))
         .with_state(api)
 }
 
@@ -365,7 +365,7 @@ pub fn openapi_paths() -> serde_json::Value {
                 }
             }
         },
-        "/api/v1/certificates": {
+        "/api/v1/account/certificates": {
             "get": {
                 "summary": "The bound certificates with their status / Ключи и сертификаты",
                 "tags": ["certificates"],
@@ -397,7 +397,7 @@ pub fn openapi_paths() -> serde_json::Value {
                 }
             }
         },
-        "/api/v1/certificates/{id}": {
+        "/api/v1/account/certificates/{id}": {
             "delete": {
                 "summary": "Unbind a certificate / Отвязать сертификат",
                 "tags": ["certificates"],

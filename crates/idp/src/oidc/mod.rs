@@ -48,7 +48,9 @@ pub use clients::{
 pub use error::OidcError;
 pub use jwt::SigAlg;
 pub use keys::{ProviderKey, ProviderKeys};
-pub use session::{LoggedIn, SESSION_COOKIE, SessionSource, StoreSessions, token_hash};
+pub use session::{
+    IdpSessions, LoggedIn, SESSION_COOKIE, SessionSource, StoreSessions, token_hash,
+};
 
 use crate::Clock;
 

@@ -126,3 +126,51 @@ impl SessionSource for StoreSessions {
         })
     }
 }
+
+/// The account part's own sessions ([`crate::session`]): what `podpis
+/// serve` plugs in, so the provider sees exactly the sessions the cabinet
+/// and the login flows start (same cookie, same timeouts, same touch).
+#[derive(Debug, Clone)]
+pub struct IdpSessions {
+    idp: crate::Idp,
+}
+
+impl IdpSessions {
+    /// Sessions of `idp`.
+    pub fn new(idp: crate::Idp) -> IdpSessions {
+        IdpSessions { idp }
+    }
+}
+
+impl SessionSource for IdpSessions {
+    fn current<'a>(
+        &'a self,
+        headers: &'a HeaderMap,
+    ) -> BoxFuture<'a, Result<Option<LoggedIn>, OidcError>> {
+        Box::pin(async move {
+            match crate::session::from_headers(&self.idp, headers).await {
+                Ok(Some(s)) => Ok(Some(LoggedIn {
+                    session_id: s.id,
+                    account_id: s.account_id,
+                    amr: s.amr,
+                    auth_time: s.auth_time,
+                })),
+                Ok(None) => Ok(None),
+                Err(crate::AccountError::Store(e)) => Err(OidcError::Store(e)),
+                // Any other refusal of the presented session: not logged in
+                // (the authorization endpoint sends the user to log in).
+                Err(_) => Ok(None),
+            }
+        })
+    }
+
+    fn end(&self, session_id: i64) -> BoxFuture<'_, Result<(), OidcError>> {
+        Box::pin(async move {
+            self.idp
+                .store()
+                .end_oidc_session(session_id, self.idp.now())
+                .await?;
+            Ok(())
+        })
+    }
+}

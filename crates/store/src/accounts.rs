@@ -502,33 +502,7 @@ impl Store {
         entry: &ActionEntry,
     ) -> Result<AccountRecord, StoreError> {
         let mut tx = self.begin().await?;
-        let id: i64 = match sqlx::query_scalar(
-            "INSERT INTO accounts (level, email, email_verified, phone, phone_verified,
-                 password_hash, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
-        )
-        .bind(new.level.as_str())
-        .bind(new.email)
-        .bind(i64::from(new.email.is_some()))
-        .bind(new.phone)
-        .bind(i64::from(new.phone.is_some()))
-        .bind(new.password_hash)
-        .bind(unix(new.at))
-        .fetch_one(&mut *tx)
-        .await
-        {
-            Ok(id) => id,
-            Err(e) if StoreError::is_unique_violation(&e) => {
-                return Err(StoreError::Taken("account"));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let mut entry = entry.clone();
-        entry.account_id = Some(id);
-        append_in(self, &mut tx, new.at, &entry).await?;
-        let record = account_in(&mut tx, id)
-            .await?
-            .ok_or_else(|| not_found(id))?;
+        let record = insert_account_in(self, &mut tx, new, entry).await?;
         crate::journal::commit(self, tx).await?;
         Ok(record)
     }
@@ -1015,33 +989,7 @@ impl Store {
         if taken.rows_affected() == 0 {
             return Ok(None);
         }
-        let id: i64 = match sqlx::query_scalar(
-            "INSERT INTO accounts (level, email, email_verified, phone, phone_verified,
-                 password_hash, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
-        )
-        .bind(new.level.as_str())
-        .bind(new.email)
-        .bind(i64::from(new.email.is_some()))
-        .bind(new.phone)
-        .bind(i64::from(new.phone.is_some()))
-        .bind(new.password_hash)
-        .bind(unix(new.at))
-        .fetch_one(&mut *tx)
-        .await
-        {
-            Ok(id) => id,
-            Err(e) if StoreError::is_unique_violation(&e) => {
-                return Err(StoreError::Taken("account"));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let mut entry = entry.clone();
-        entry.account_id = Some(id);
-        append_in(self, &mut tx, new.at, &entry).await?;
-        let record = account_in(&mut tx, id)
-            .await?
-            .ok_or_else(|| not_found(id))?;
+        let record = insert_account_in(self, &mut tx, new, entry).await?;
         crate::journal::commit(self, tx).await?;
         Ok(Some(record))
     }
@@ -1111,6 +1059,42 @@ fn with_lock(entry: &ActionEntry, outcome: &FailureOutcome) -> ActionEntry {
         map.insert("lock_count".into(), serde_json::json!(outcome.lock_count));
     }
     entry
+}
+
+/// Inserts the account `new` inside `tx` with its journal entry (`entry`,
+/// given the new account's id) and reads it back; a taken e-mail or phone
+/// is [`StoreError::Taken`].
+async fn insert_account_in(
+    store: &Store,
+    tx: &mut Transaction<'static, Any>,
+    new: &NewAccount<'_>,
+    entry: &ActionEntry,
+) -> Result<AccountRecord, StoreError> {
+    let id: i64 = match sqlx::query_scalar(
+        "INSERT INTO accounts (level, email, email_verified, phone, phone_verified,
+             password_hash, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+    )
+    .bind(new.level.as_str())
+    .bind(new.email)
+    .bind(i64::from(new.email.is_some()))
+    .bind(new.phone)
+    .bind(i64::from(new.phone.is_some()))
+    .bind(new.password_hash)
+    .bind(unix(new.at))
+    .fetch_one(&mut **tx)
+    .await
+    {
+        Ok(id) => id,
+        Err(e) if StoreError::is_unique_violation(&e) => {
+            return Err(StoreError::Taken("account"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut entry = entry.clone();
+    entry.account_id = Some(id);
+    append_in(store, tx, new.at, &entry).await?;
+    account_in(tx, id).await?.ok_or_else(|| not_found(id))
 }
 
 #[cfg(test)]

@@ -6,10 +6,17 @@ export declare const DEFAULT_URL: 'http://127.0.0.1:47213';
 /** How long connect() looks for the agent, in milliseconds. */
 export declare const CONNECT_TIMEOUT_MS: 1000;
 
+/**
+ * How long connect() waits, past its timeout, while the browser asks the
+ * user whether this site may reach apps on the computer, in milliseconds.
+ */
+export declare const PERMISSION_WAIT_MS: 60000;
+
 /** Every code a PodpisError can carry (docs/errors.md, "Signing agent and SDK"). */
 export type ErrorCode =
   | 'AGENT_NOT_RUNNING'
   | 'AGENT_PROTOCOL'
+  | 'LOCAL_NETWORK_BLOCKED'
   | 'CONSENT_WINDOW_BLOCKED'
   | 'AGENT_HOST_NOT_ALLOWED'
   | 'ORIGIN_NOT_ALLOWED'
@@ -117,6 +124,11 @@ export interface ConnectOptions {
   lang?: 'ru' | 'en';
   /** How long to look for the agent (default CONNECT_TIMEOUT_MS). */
   timeoutMs?: number;
+  /**
+   * How much longer to wait while the browser asks the user to let this
+   * site reach the agent (default PERMISSION_WAIT_MS).
+   */
+  permissionWaitMs?: number;
 }
 
 export interface AccessOptions extends ConnectOptions {
@@ -143,8 +155,11 @@ export declare class Agent {
 }
 
 /**
- * Finds the agent within `timeoutMs`: rejects with AGENT_NOT_RUNNING, or
- * with ORIGIN_NOT_ALLOWED (carrying `approvalUrl`) for a site not allowed yet.
+ * Finds the agent within `timeoutMs` (`permissionWaitMs` more while the
+ * browser asks the user for access): rejects with AGENT_NOT_RUNNING,
+ * LOCAL_NETWORK_BLOCKED (the browser did not let the site reach the
+ * computer's apps), or with ORIGIN_NOT_ALLOWED (carrying `approvalUrl`) for
+ * a site not allowed yet.
  */
 export declare function connect(options?: ConnectOptions): Promise<Agent>;
 

@@ -14,6 +14,13 @@ export const DEFAULT_URL = 'http://127.0.0.1:47213';
 /** How long connect() looks for the agent, in milliseconds. */
 export const CONNECT_TIMEOUT_MS = 1000;
 
+/**
+ * How long connect() waits, past CONNECT_TIMEOUT_MS, while the browser asks
+ * the user whether this site may reach apps on the computer (Local Network
+ * Access: Firefox holds the request until the user answers), in milliseconds.
+ */
+export const PERMISSION_WAIT_MS = 60000;
+
 // The error catalogue: the same texts as docs/errors.md (a test compares
 // them); {name} marks a parameter. Keep it plain JSON.
 // catalogue:begin
@@ -25,6 +32,10 @@ const CATALOGUE = {
   "AGENT_PROTOCOL": {
     "ru": "Агент подписи ответил непонятно. Обновите podpis и библиотеку podpis-agent до одной версии.",
     "en": "The signing agent's answer was not understood. Update podpis and the podpis-agent library to the same version."
+  },
+  "LOCAL_NETWORK_BLOCKED": {
+    "ru": "Браузер не дал этому сайту доступ к приложениям на компьютере, и агент подписи недоступен. Разрешите доступ, когда браузер спросит (или в настройках сайта, значок слева от адреса), и повторите; агент должен быть запущен: `podpis agent`.",
+    "en": "The browser has not let this site reach apps on this computer, so the signing agent is out of reach. Allow it when the browser asks (or in the site's settings, the icon left of the address) and retry; the agent must be running: `podpis agent`."
   },
   "CONSENT_WINDOW_BLOCKED": {
     "ru": "Браузер не открыл окно агента подписи. Разрешите всплывающие окна для этого сайта и повторите.",
@@ -162,11 +173,48 @@ function toHex(digest) {
   return Array.from(toBytes(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** POSTs one API call; returns `result` or throws the PodpisError. */
-async function post(url, path, body, lang, timeoutMs) {
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * Whether the browser lets this page reach the loopback agent (Local
+ * Network Access, Chromium and Firefox): 'granted', 'prompt' (it asks the
+ * user first), 'denied', or null when it does not gate the page (a page on
+ * loopback itself, or a browser without the permission).
+ */
+async function loopbackAccess() {
+  if (typeof location !== 'undefined' && LOOPBACK_HOST.test(location.hostname)) return null;
+  try {
+    return (await navigator.permissions.query({ name: 'loopback-network' })).state;
+  } catch {
+    return null;
+  }
+}
+
+/** The error for an agent that could not be reached. */
+async function unreachable(lang) {
+  const access = await loopbackAccess();
+  const blocked = access === 'prompt' || access === 'denied';
+  return new PodpisError(blocked ? 'LOCAL_NETWORK_BLOCKED' : 'AGENT_NOT_RUNNING', {}, lang);
+}
+
+/**
+ * POSTs one API call; returns `result` or throws the PodpisError. With
+ * `timeoutMs`, gives up after that long, unless the browser is asking the
+ * user for loopback access then: that answer gets `permissionWaitMs` more.
+ */
+async function post(url, path, body, lang, timeoutMs, permissionWaitMs = 0) {
   const sent = nonce();
   const controller = new AbortController();
-  const timer = timeoutMs ? setTimeout(() => controller.abort(), timeoutMs) : null;
+  let done = false;
+  let timer = null;
+  const expire = async () => {
+    if (permissionWaitMs && (await loopbackAccess()) === 'prompt') {
+      if (!done) timer = setTimeout(() => controller.abort(), permissionWaitMs);
+    } else {
+      controller.abort();
+    }
+  };
+  if (timeoutMs) timer = setTimeout(expire, timeoutMs);
   let response;
   try {
     response = await fetch(url + path, {
@@ -182,8 +230,9 @@ async function post(url, path, body, lang, timeoutMs) {
       targetAddressSpace: 'loopback',
     });
   } catch {
-    throw new PodpisError('AGENT_NOT_RUNNING', {}, lang);
+    throw await unreachable(lang);
   } finally {
+    done = true;
     if (timer) clearTimeout(timer);
   }
   let answer;
@@ -200,15 +249,17 @@ async function post(url, path, body, lang, timeoutMs) {
 }
 
 /**
- * Finds the agent (within CONNECT_TIMEOUT_MS) and checks that this site is
- * allowed. Rejects with AGENT_NOT_RUNNING, or ORIGIN_NOT_ALLOWED carrying
- * `approvalUrl` (see requestAccess()).
+ * Finds the agent (within CONNECT_TIMEOUT_MS, or PERMISSION_WAIT_MS more
+ * while the browser asks the user for loopback access) and checks that this
+ * site is allowed. Rejects with AGENT_NOT_RUNNING, LOCAL_NETWORK_BLOCKED, or
+ * ORIGIN_NOT_ALLOWED carrying `approvalUrl` (see requestAccess()).
  */
 export async function connect(options = {}) {
   const url = (options.url ?? DEFAULT_URL).replace(/\/+$/, '');
   const lang = options.lang === 'en' ? 'en' : 'ru';
   const timeoutMs = options.timeoutMs ?? CONNECT_TIMEOUT_MS;
-  const info = await post(url, '/api/v1/version', {}, lang, timeoutMs);
+  const permissionWaitMs = options.permissionWaitMs ?? PERMISSION_WAIT_MS;
+  const info = await post(url, '/api/v1/version', {}, lang, timeoutMs, permissionWaitMs);
   if (!info || info.agent !== 'podpis-agent') throw new PodpisError('AGENT_PROTOCOL', {}, lang);
   return new Agent(url, lang, info);
 }

@@ -1,10 +1,11 @@
 //! `podpis agent` as a child process: the allow-list commands
 //! (`origins allow|list|revoke`), and the agent with the JavaScript SDK in
-//! Chromium (tests/web/agent.spec.mjs): approval, listing, signing with the
-//! PIN on the consent page (the signature checked by `podpis verify` and
-//! `openssl cms -verify`), «Отмена», the PIN lock, a non-approved origin,
-//! and AGENT_NOT_RUNNING after a clean stop. Screenshots go to
-//! target/agent-screenshots.
+//! Chromium and in Firefox ESR (one scenario, tests/web/agent.spec.mjs, run
+//! with each driver of tests/web/browsers.mjs): approval, listing, signing
+//! with the PIN on the consent page (the signature checked by `podpis
+//! verify` and `openssl cms -verify`), «Отмена», the PIN lock, a
+//! non-approved origin, and AGENT_NOT_RUNNING after a clean stop.
+//! Screenshots go to target/agent-screenshots/<browser>.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #[path = "../../pki/tests/support/mod.rs"]
 mod support;
@@ -115,11 +116,27 @@ fn origins_are_allowed_listed_and_revoked() {
 
 #[test]
 fn agent_and_sdk_in_chromium() {
+    agent_and_sdk_in("chromium", "/usr/bin/chromium", "playwright-core");
+}
+
+#[test]
+fn agent_and_sdk_in_firefox() {
+    agent_and_sdk_in("firefox", "/usr/bin/firefox-esr", "puppeteer-core");
+}
+
+/// Runs tests/web/agent.spec.mjs in `browser` (installed at `executable`,
+/// driven by the npm package `driver`) against a fresh agent, then checks
+/// the signature the page got.
+fn agent_and_sdk_in(browser: &str, executable: &str, driver: &str) {
     let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/web");
     assert!(
-        web.join("node_modules/playwright-core").exists(),
+        web.join("node_modules").join(driver).exists(),
         "run `npm ci` in {} (scripts/test does)",
         web.display()
+    );
+    assert!(
+        Path::new(executable).exists(),
+        "{executable} is missing: scripts/test installs it (SYSTEM_PACKAGES)"
     );
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -140,10 +157,15 @@ fn agent_and_sdk_in_chromium() {
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .to_owned();
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/agent-screenshots");
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/agent-screenshots")
+        .join(browser);
+    // Last run's screenshots must not pass for this run's.
+    let _ = std::fs::remove_dir_all(&shots);
     let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/sdk/podpis-agent.js");
     let out = Command::new("node")
         .arg(web.join("agent.spec.mjs"))
+        .arg(browser)
         .env("PODPIS_AGENT_URL", &url)
         .env("PODPIS_AGENT_PID", child.id().to_string())
         .env("PODPIS_SDK", &sdk)
@@ -156,8 +178,12 @@ fn agent_and_sdk_in_chromium() {
     if !out.status.success() {
         let _ = child.kill();
     }
-    assert!(out.status.success(), "agent.spec.mjs: {log}");
-    assert!(log.contains("agent in chromium: OK"), "{log}");
+    assert!(out.status.success(), "agent.spec.mjs {browser}: {log}");
+    assert!(
+        log.lines()
+            .any(|l| l.starts_with(&format!("agent in {browser} ")) && l.ends_with(": OK")),
+        "{log}"
+    );
     // The spec stopped the agent with SIGTERM: a clean exit.
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");

@@ -1,21 +1,32 @@
 // The signing agent and the JavaScript SDK (web/sdk) in a real browser:
-// Debian's Chromium driven by playwright-core. Started by
-// crates/podpis/tests/cli_agent.rs against a `podpis agent` it runs, with
-// PODPIS_AGENT_URL, PODPIS_AGENT_PID, PODPIS_SDK (the SDK file), PODPIS_PIN,
-// PODPIS_OUT (where signatures are written) and PODPIS_SHOTS (screenshots).
+// `node agent.spec.mjs chromium|firefox` (browsers.mjs: Debian's Chromium
+// through playwright-core, Debian's Firefox ESR through puppeteer-core).
+// Started by crates/podpis/tests/cli_agent.rs against a `podpis agent` it
+// runs, with PODPIS_AGENT_URL, PODPIS_AGENT_PID, PODPIS_SDK (the SDK file),
+// PODPIS_PIN, PODPIS_OUT (where signatures are written) and PODPIS_SHOTS
+// (screenshots).
 //
-// Two test sites are served here, on two ports: site A is approved by the
-// user on the agent's approval page; site B never is. A: connect, list,
-// sign with the PIN on the consent page, «Отмена» → CANCELLED, three wrong
-// PINs → PIN_INCORRECT ×2, PIN_LOCKED. B: neither list nor sign. Then the
-// agent is stopped and A's connect() says AGENT_NOT_RUNNING.
-// Exits non-zero on any failure.
-import { chromium } from 'playwright-core';
+// Three test sites are served here: site A (http://127.0.0.1) is approved
+// by the user on the agent's approval page; site B (http://localhost) never
+// is; site C is HTTPS on this machine's non-loopback address, as a real
+// portal is to the browser. A: connect, list, sign with the PIN on the
+// consent page, «Отмена» → CANCELLED, three wrong PINs → PIN_INCORRECT ×2,
+// PIN_LOCKED. B: neither list nor sign. C: the browser's Local Network
+// Access permission decides whether the page reaches the agent
+// (LOCAL_NETWORK_BLOCKED unless granted). Then the agent is stopped and A's
+// connect() says AGENT_NOT_RUNNING.
+// Prints "agent in <browser> <version>: OK"; exits non-zero on any failure.
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import { BROWSERS, launch } from './browsers.mjs';
+
+const browserName = process.argv[2] ?? 'chromium';
+assert.ok(BROWSERS.includes(browserName), `usage: node agent.spec.mjs ${BROWSERS.join('|')}`);
 
 const agentUrl = process.env.PODPIS_AGENT_URL;
 const agentPid = Number(process.env.PODPIS_AGENT_PID);
@@ -40,6 +51,9 @@ const page = (title) => `<!doctype html>
 <script type="module">
 import { connect, requestAccess, Agent, PodpisError } from '/sdk/podpis-agent.js';
 const url = ${JSON.stringify(agentUrl)};
+// ?permissionWait=ms: how long connect() waits for the browser's question.
+const wait = new URLSearchParams(location.search).get('permissionWait');
+const options = wait === null ? { url } : { url, permissionWaitMs: Number(wait) };
 const status = document.getElementById('status');
 let agent = null;
 let certs = [];
@@ -56,11 +70,11 @@ const fail = (e) => {
   else show(false, 'unexpected: ' + e, 'UNEXPECTED');
 };
 document.getElementById('connect').onclick = async () => {
-  try { agent = await connect({ url }); show(true, 'Агент подписи ' + agent.version); }
+  try { agent = await connect(options); show(true, 'Агент подписи ' + agent.version); }
   catch (e) { fail(e); }
 };
 document.getElementById('access').onclick = async () => {
-  try { agent = await requestAccess({ url }); show(true, 'Доступ разрешён, агент ' + agent.version); }
+  try { agent = await requestAccess(options); show(true, 'Доступ разрешён, агент ' + agent.version); }
   catch (e) { fail(e); }
 };
 document.getElementById('list').onclick = async () => {
@@ -96,9 +110,10 @@ document.getElementById('direct-sign').onclick = async () => {
 };
 </script></body></html>`;
 
-function site(title) {
+// A test site on 127.0.0.1, or with `tls` ({key, cert}) over HTTPS on `host`.
+function site(title, host = '127.0.0.1', tls = null) {
   const sdk = readFileSync(sdkFile);
-  const server = createServer((req, res) => {
+  const serve = (req, res) => {
     if (req.url.startsWith('/sdk/podpis-agent.js')) {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
       res.end(sdk);
@@ -106,8 +121,34 @@ function site(title) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(page(title));
     }
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+  };
+  const server = tls ? createTlsServer(tls, serve) : createServer(serve);
+  return new Promise((resolve) => server.listen(0, host, () => resolve(server)));
+}
+
+// This machine's first non-loopback IPv4 address: to the browser, a site
+// there is not on loopback, so reaching the agent needs its Local Network
+// Access permission, as for a portal on the Internet.
+function outsideAddress() {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  throw new Error('no non-loopback IPv4 address: site C needs one (any network interface)');
+}
+
+// A throwaway self-signed certificate for `ip` (the browsers are told to
+// accept it), made with the openssl command-line tool.
+function selfSigned(ip) {
+  const dir = mkdtempSync(join(tmpdir(), 'podpis-site-tls-'));
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
+    '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=podpis test site',
+    '-addext', `subjectAltName=IP:${ip}`], { encoding: 'utf8' });
+  assert.equal(made.status, 0, `openssl req: ${made.stderr}`);
+  const tls = { key: readFileSync(key), cert: readFileSync(cert) };
+  rmSync(dir, { recursive: true, force: true });
+  return tls;
 }
 
 const siteA = await site('Госпортал (тест)');
@@ -115,18 +156,11 @@ const siteB = await site('Чужой сайт');
 const originA = `http://127.0.0.1:${siteA.address().port}`;
 // Another origin: another host name and port.
 const originB = `http://localhost:${siteB.address().port}`;
+const outside = outsideAddress();
+const siteC = await site('Портал в сети', outside, selfSigned(outside));
+const originC = `https://${outside}:${siteC.address().port}`;
 
-const profile = mkdtempSync(join(tmpdir(), 'podpis-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  locale: 'ru-RU',
-  viewport: { width: 900, height: 700 },
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  ],
-});
+const browser = await launch(browserName);
 
 // One WebSocket call from a page: the answer, or 'refused' when the
 // upgrade is refused.
@@ -140,15 +174,16 @@ let failed = false;
 let shot = 0;
 const snap = async (p, name) => {
   shot += 1;
-  await p.screenshot({ path: join(shots, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+  await p.screenshot(join(shots, `${String(shot).padStart(2, '0')}-${name}.png`));
 };
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 try {
-  const a = await context.newPage();
+  const a = await browser.newPage();
   const outcome = async (p) => {
-    const el = p.locator('#status p');
-    await el.waitFor({ timeout: 15000 });
-    return { ok: (await el.getAttribute('id')) === 'ok', code: await el.getAttribute('data-code'), text: await el.textContent() };
+    const el = '#status p';
+    await p.waitFor(el);
+    return { ok: (await p.attribute(el, 'id')) === 'ok', code: await p.attribute(el, 'data-code'), text: await p.text(el) };
   };
   const click = async (p, id) => {
     await p.evaluate(() => { document.getElementById('status').innerHTML = ''; });
@@ -157,11 +192,8 @@ try {
   // Clicks a button that opens the agent's window; returns the window once
   // it shows `path`.
   const clickForPopup = async (p, id, path) => {
-    const popupPromise = context.waitForEvent('page');
-    await click(p, id);
-    const popup = await popupPromise;
-    await popup.waitForURL((u) => u.pathname.startsWith(path), { timeout: 15000 });
-    await popup.waitForLoadState('load');
+    const popup = await browser.popup(() => click(p, id));
+    await popup.waitForPath(path);
     return popup;
   };
 
@@ -175,10 +207,10 @@ try {
 
   // 2. The user approves site A once, on the agent's own page.
   const approval = await clickForPopup(a, '#access', '/approve/');
-  assert.equal((await approval.textContent('#origin')).trim(), originA);
+  assert.equal((await approval.text('#origin')).trim(), originA);
   await snap(approval, 'approve-origin');
-  await Promise.all([approval.waitForNavigation(), approval.click('#allow')]);
-  assert.match(await approval.textContent('body'), /Сайт разрешён/);
+  await approval.clickAndWaitForNavigation('#allow');
+  assert.match(await approval.text('body'), /Сайт разрешён/);
   r = await outcome(a);
   assert.ok(r.ok, r.text);
   assert.match(r.text, /Доступ разрешён/);
@@ -188,7 +220,7 @@ try {
   await click(a, '#list');
   r = await outcome(a);
   assert.ok(r.ok, r.text);
-  const certText = await a.textContent('#certs');
+  const certText = await a.text('#certs');
   assert.match(certText, /Иванов Иван Иванович — СНИЛС 11223344595, КЭП/);
   await snap(a, 'certificates');
 
@@ -203,14 +235,14 @@ try {
   // 4. Sign: the consent page shows the origin, the description and the
   //    digest; the PIN goes there, never to the site.
   let consent = await clickForPopup(a, '#sign', '/consent/');
-  assert.equal((await consent.textContent('#origin')).trim(), originA);
-  assert.match(await consent.textContent('#description'), /Заявление о выдаче справки № 42/);
-  assert.match(await consent.textContent('#digest'), /[0-9a-f]{8} [0-9a-f]{8}/);
-  assert.equal(await consent.getAttribute('html', 'lang'), 'ru');
+  assert.equal((await consent.text('#origin')).trim(), originA);
+  assert.match(await consent.text('#description'), /Заявление о выдаче справки № 42/);
+  assert.match(await consent.text('#digest'), /[0-9a-f]{8} [0-9a-f]{8}/);
+  assert.equal(await consent.attribute('html', 'lang'), 'ru');
   await consent.fill('#pin', pin);
   await snap(consent, 'consent-page');
   await consent.click('#sign');
-  await consent.waitForSelector('text=Документ подписан');
+  await consent.waitForText('Документ подписан');
   r = await outcome(a);
   assert.ok(r.ok, r.text);
   assert.match(r.text, /Подписано: CAdES-BES/);
@@ -221,7 +253,7 @@ try {
   // 5. «Отмена» → CANCELLED.
   consent = await clickForPopup(a, '#sign', '/consent/');
   await consent.click('#cancel');
-  await consent.waitForSelector('text=Подписание отменено');
+  await consent.waitForText('Подписание отменено');
   r = await outcome(a);
   assert.equal(r.code, 'CANCELLED', r.text);
   assert.match(r.text, /Подписание отменено пользователем/);
@@ -234,8 +266,8 @@ try {
     consent = await clickForPopup(a, '#sign', '/consent/');
     await consent.fill('#pin', '00000000');
     await consent.click('#sign');
-    await consent.waitForSelector('#code');
-    assert.equal((await consent.textContent('#code')).trim(), code);
+    await consent.waitFor('#code');
+    assert.equal((await consent.text('#code')).trim(), code);
     r = await outcome(a);
     assert.equal(r.code, code, r.text);
     assert.match(r.text, text);
@@ -248,17 +280,17 @@ try {
 
   // 7. Site B, never approved, can neither list nor sign (and no consent
   //    window opens for it).
-  const b = await context.newPage();
+  const b = await browser.newPage();
   await b.goto(`${originB}/?cert=${encodeURIComponent('any')}`);
   await click(b, '#direct-list');
   r = await outcome(b);
   assert.equal(r.code, 'ORIGIN_NOT_ALLOWED', r.text);
-  const pagesBefore = context.pages().length;
+  const pagesBefore = (await browser.pages()).length;
   await click(b, '#direct-sign');
   r = await outcome(b);
   assert.equal(r.code, 'ORIGIN_NOT_ALLOWED', r.text);
-  await b.waitForTimeout(300);
-  for (const p of context.pages().slice(pagesBefore)) {
+  await sleep(300);
+  for (const p of (await browser.pages()).slice(pagesBefore)) {
     assert.ok(!p.url().includes('/consent/'), 'a consent window opened for site B');
     await p.close();
   }
@@ -266,15 +298,47 @@ try {
   // Nor open the WebSocket.
   assert.equal(await wsCall(b, { id: 1, op: 'listCertificates', nonce: 'ws-nonce-from-b-0123' }), 'refused');
 
-  // 8. The agent stops: connect() says AGENT_NOT_RUNNING within a second or so.
+  // 8. Site C is not on loopback: the browser lets it reach the agent only
+  //    with the site's Local Network Access permission ('loopback-network').
+  //    Asked and not answered: Firefox holds the request while it asks (the
+  //    SDK waits permissionWaitMs for the answer), headless Chromium refuses
+  //    at once; either way LOCAL_NETWORK_BLOCKED, not AGENT_NOT_RUNNING.
+  const c = await browser.newPage();
+  await c.goto(`${originC}/?permissionWait=1500`);
+  assert.equal(await c.evaluate(() => isSecureContext), true);
+  let started = Date.now();
+  await click(c, '#connect');
+  r = await outcome(c);
+  assert.equal(r.code, 'LOCAL_NETWORK_BLOCKED', r.text);
+  assert.match(r.text, /доступ к приложениям на компьютере/);
+  if (browser.name === 'firefox') {
+    const took = Date.now() - started;
+    assert.ok(took >= 2400, `Firefox did not hold the request while asking: ${took} ms`);
+  }
+  // Refused by the user: at once.
+  await browser.setPermission(originC, 'loopback-network', 'denied');
+  started = Date.now();
+  await click(c, '#connect');
+  r = await outcome(c);
+  assert.equal(r.code, 'LOCAL_NETWORK_BLOCKED', r.text);
+  assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  await snap(c, 'local-network-blocked');
+  // Allowed: the page reaches the agent, which answers that the site is
+  // not on the user's allow-list.
+  await browser.setPermission(originC, 'loopback-network', 'granted');
+  await click(c, '#connect');
+  r = await outcome(c);
+  assert.equal(r.code, 'ORIGIN_NOT_ALLOWED', r.text);
+
+  // 9. The agent stops: connect() says AGENT_NOT_RUNNING within a second or so.
   process.kill(agentPid, 'SIGTERM');
   // Until its port refuses connections (the process stays a zombie until
   // the Rust test reaps it, so its pid is no sign).
   for (let i = 0; i < 100; i++) {
     try { await fetch(agentUrl + '/'); } catch { break; }
-    await new Promise((res) => setTimeout(res, 100));
+    await sleep(100);
   }
-  const started = Date.now();
+  started = Date.now();
   await click(a, '#connect');
   r = await outcome(a);
   assert.equal(r.code, 'AGENT_NOT_RUNNING', r.text);
@@ -282,14 +346,14 @@ try {
   assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
   await snap(a, 'agent-not-running');
 
-  console.log('agent in chromium: OK');
+  console.log(`agent in ${browser.name} ${browser.version}: OK`);
 } catch (e) {
   failed = true;
   console.error(e);
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await browser.close();
   siteA.close();
   siteB.close();
+  siteC.close();
 }
 process.exit(failed ? 1 : 0);

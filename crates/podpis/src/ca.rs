@@ -753,11 +753,7 @@ async fn open_ca_with_key_on(
 /// The CA in `data` (SQLite) with its issuing key, the PIN in
 /// `pin_file`, its time from `clock` (`podpis demo` issues with it,
 /// some certificates back-dated).
-pub(crate) async fn open_in(
-    data: &Path,
-    pin_file: &Path,
-    clock: Arc<dyn ca::Clock>,
-) -> Result<Ca> {
+pub(crate) async fn open_in(data: &Path, pin_file: &Path, clock: Arc<dyn ca::Clock>) -> Result<Ca> {
     let place = Place {
         data: data.to_path_buf(),
         database_url: None,

@@ -222,10 +222,14 @@ pub(crate) fn run(args: &DemoArgs) -> Result<()> {
 async fn demo(args: &DemoArgs) -> Result<()> {
     // Signal handlers first: a Ctrl-C during the setup stops it cleanly.
     let stop = crate::serve::shutdown()?;
-    std::fs::create_dir_all(&args.data)
-        .with_context(|| format!("{}: каталог не создаётся / cannot create", args.data.display()))?;
-    let data = std::path::absolute(&args.data)
-        .with_context(|| format!("{}", args.data.display()))?;
+    std::fs::create_dir_all(&args.data).with_context(|| {
+        format!(
+            "{}: каталог не создаётся / cannot create",
+            args.data.display()
+        )
+    })?;
+    let data =
+        std::path::absolute(&args.data).with_context(|| format!("{}", args.data.display()))?;
     let portal = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
         .await
         .with_context(|| {
@@ -245,12 +249,8 @@ async fn demo(args: &DemoArgs) -> Result<()> {
 
     let agent_dir = data.join("agent");
     let (_, sources) = crate::agent::configured(&agent_dir, &[], &[])?;
-    let config = crate::serve::Config::for_demo(
-        &data,
-        &data.join(CA_PINS[0].0),
-        TSA_POLICY,
-        &agent_url,
-    );
+    let config =
+        crate::serve::Config::for_demo(&data, &data.join(CA_PINS[0].0), TSA_POLICY, &agent_url);
     // One stop for both servers: the signal, or either of them ending.
     let (tx, rx) = tokio::sync::watch::channel(false);
     let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
@@ -476,8 +476,8 @@ async fn issue(ca: &Ca, path: &Path, user: &DemoUser) -> Result<Certificate> {
         .generate_key(gost::ParamSet::Tc26A256, &user.name(), false)
         .map_err(container_error(path))?;
     let signer = session.signer(&id).map_err(container_error(path))?;
-    let subject = pki::name::parse_name(&format!("CN={},C=RU", user.name()))
-        .map_err(|e| user_error(&e))?;
+    let subject =
+        pki::name::parse_name(&format!("CN={},C=RU", user.name())).map_err(|e| user_error(&e))?;
     let csr = pki::csr::CsrBuilder::new(subject)
         .build(&signer)
         .map_err(|e| user_error(&e))?
@@ -537,8 +537,8 @@ async fn ensure_account(idp: &idp::Idp, user: &DemoUser) -> Result<()> {
                 password_hash: Some(&hash),
                 at: idp.now(),
             };
-            let entry = ActionEntry::new(None, action::ACCOUNT_REGISTERED, "ok")
-                .detail("channel", "demo");
+            let entry =
+                ActionEntry::new(None, action::ACCOUNT_REGISTERED, "ok").detail("channel", "demo");
             store.create_account(&new, &entry).await.map_err(err)?
         }
     };

@@ -87,7 +87,11 @@ fn get(url: &str) -> (u16, String) {
         .build()
         .into();
     let mut r = agent.get(url).call().unwrap();
-    (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+    let body = r.body_mut().read_to_vec().unwrap();
+    (
+        r.status().as_u16(),
+        String::from_utf8_lossy(&body).into_owned(),
+    )
 }
 
 fn query(db: &Path, sql: &str) -> Vec<String> {
@@ -120,7 +124,11 @@ fn demo_json_rerun_and_signals() {
     let (port, agent_port) = (free_port(), free_port());
     let mut demo = start(&data, port, agent_port);
     let portal = format!("http://127.0.0.1:{port}");
-    assert!(demo.output.contains(&format!("{portal}/")), "{}", demo.output);
+    assert!(
+        demo.output.contains(&format!("{portal}/")),
+        "{}",
+        demo.output
+    );
     assert!(demo.output.contains("12345678"), "the PIN: {}", demo.output);
 
     let file = data.join("demo.json");
@@ -136,7 +144,10 @@ fn demo_json_rerun_and_signals() {
     }
     let users = json["users"].as_array().unwrap();
     assert_eq!(users.len(), 3);
-    let states: Vec<_> = users.iter().map(|u| u["certificate"].as_str().unwrap()).collect();
+    let states: Vec<_> = users
+        .iter()
+        .map(|u| u["certificate"].as_str().unwrap())
+        .collect();
     assert_eq!(states, ["valid", "expired", "revoked"]);
     for u in users {
         assert!(Path::new(u["container"].as_str().unwrap()).exists(), "{u}");
@@ -207,7 +218,10 @@ fn demo_json_rerun_and_signals() {
         ),
         ["good", "good", "revoked"]
     );
-    assert_eq!(query(&db, "SELECT client_id FROM oidc_clients"), ["demo-client"]);
+    assert_eq!(
+        query(&db, "SELECT client_id FROM oidc_clients"),
+        ["demo-client"]
+    );
 }
 
 #[test]
@@ -256,12 +270,22 @@ fn demo_login_in_chromium() {
     );
     refused.sort();
     assert_eq!(refused, ["CERT_EXPIRED", "CERT_REVOKED", "CERT_REVOKED"]);
-    assert_eq!(query(&db, "SELECT fingerprint FROM account_certificates").len(), 1);
-    for name in ["login-certificates", "consent-page", "login-cancelled", "cabinet"] {
+    assert_eq!(
+        query(&db, "SELECT fingerprint FROM account_certificates").len(),
+        1
+    );
+    for name in [
+        "login-certificates",
+        "consent-page",
+        "login-cancelled",
+        "cabinet",
+    ] {
         assert!(
-            std::fs::read_dir(&shots)
+            std::fs::read_dir(&shots).unwrap().any(|e| e
                 .unwrap()
-                .any(|e| e.unwrap().file_name().to_string_lossy().contains(name)),
+                .file_name()
+                .to_string_lossy()
+                .contains(name)),
             "no screenshot {name}"
         );
     }

@@ -61,7 +61,9 @@ async fn the_login_page_reaches_the_configured_agent_only() {
     let (status, headers, page) = get(&app, "/login/esig").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(csp(&headers), agent.login_page_csp());
-    assert!(csp(&headers).contains("connect-src 'self' http://127.0.0.1:47999 ws://127.0.0.1:47999;"));
+    assert!(
+        csp(&headers).contains("connect-src 'self' http://127.0.0.1:47999 ws://127.0.0.1:47999;")
+    );
     assert!(csp(&headers).contains("script-src 'self';"));
     assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
     assert!(page.contains(r#"data-agent-url="http://127.0.0.1:47999""#));
@@ -91,7 +93,10 @@ async fn the_login_page_reaches_the_configured_agent_only() {
     );
     assert!(script.contains("from '/static/podpis-agent.js'"));
     assert!(script.contains("/api/v1/login/esig/challenge"));
-    assert!(!script.contains("innerHTML"), "the DOM is built with textContent");
+    assert!(
+        !script.contains("innerHTML"),
+        "the DOM is built with textContent"
+    );
     let (status, headers, sdk) = get(&app, "/static/podpis-agent.js").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
@@ -109,8 +114,7 @@ async fn the_default_agent_address() {
     let app = portal::router(idp(&db, outbox.path()).await);
     let (_, headers, page) = get(&app, "/login/esig").await;
     assert!(
-        csp(&headers)
-            .contains("connect-src 'self' http://127.0.0.1:47213 ws://127.0.0.1:47213;")
+        csp(&headers).contains("connect-src 'self' http://127.0.0.1:47213 ws://127.0.0.1:47213;")
     );
     assert!(page.contains(r#"data-agent-url="http://127.0.0.1:47213""#));
 }

@@ -71,7 +71,8 @@ try {
   const signWithPin = async (consent, pin) => {
     await consent.fill('#pin', pin);
     await consent.click('#sign');
-    await consent.waitForSelector('text=Документ подписан', { timeout: 15000 });
+    await consent.waitForSelector('#title', { timeout: 15000 });
+    assert.match(await consent.textContent('#title'), /Документ подписан|Document signed/);
   };
   // The error the login page shows: its code and text.
   const shownError = async () => {

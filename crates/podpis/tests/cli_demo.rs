@@ -2,8 +2,9 @@
 //! run on the same directory reuses everything (the same demo.json, keys,
 //! certificates and client, one account per user); SIGTERM and SIGINT stop
 //! it with status 0 and free both ports; and the portal's e-signature login
-//! through the demo's agent in Chromium (tests/web/demo.spec.mjs: «Отмена»,
-//! the expired and revoked certificates, the login into the cabinet), with
+//! through the demo's agent in Chromium (tests/web/demo.spec.mjs: the site
+//! approved again after a revocation, «Отмена», the expired and revoked
+//! certificates, the login into the cabinet), with
 //! the database checked afterwards. Screenshots go to
 //! target/demo-screenshots.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -240,6 +241,7 @@ fn demo_login_in_chromium() {
     let out = Command::new("node")
         .arg(web.join("demo.spec.mjs"))
         .env("PODPIS_DEMO", data.join("demo.json"))
+        .env("PODPIS_BIN", env!("CARGO_BIN_EXE_podpis"))
         .env("PODPIS_SHOTS", &shots)
         .output()
         .unwrap();

@@ -1,8 +1,11 @@
 // `podpis demo` in a real browser: Debian's Chromium driven by
 // playwright-core. Started by crates/podpis/tests/cli_demo.rs against a
-// running demo, with PODPIS_DEMO (the demo's demo.json) and PODPIS_SHOTS
-// (screenshots). On the portal's «Вход с помощью электронной подписи»
-// page, through the demo's signing agent:
+// running demo, with PODPIS_DEMO (the demo's demo.json), PODPIS_BIN (the
+// podpis binary) and PODPIS_SHOTS (screenshots). On the portal's «Вход с
+// помощью электронной подписи» page, through the demo's signing agent:
+//   the portal's site taken off the agent's allow-list shows
+//      ORIGIN_NOT_ALLOWED and «Разрешить доступ», which opens the agent's
+//      approval page; once allowed, the certificates are listed;
 //   4. «Отмена» on the agent's consent page shows CANCELLED and no session
 //      is made (no cookie; /cabinet sends back to the login page);
 //   6. the expired and the revoked certificates show CERT_EXPIRED and
@@ -12,14 +15,16 @@
 //      login sets (HttpOnly, SameSite=Lax).
 // Exits non-zero on any failure.
 import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import assert from 'node:assert/strict';
 
 const demoFile = process.env.PODPIS_DEMO;
 const shots = process.env.PODPIS_SHOTS;
-assert.ok(demoFile && shots, 'PODPIS_DEMO and PODPIS_SHOTS are needed');
+const podpis = process.env.PODPIS_BIN;
+assert.ok(demoFile && shots && podpis, 'PODPIS_DEMO, PODPIS_BIN and PODPIS_SHOTS are needed');
 mkdirSync(shots, { recursive: true });
 const demo = JSON.parse(readFileSync(demoFile, 'utf8'));
 const base = demo.portal_url;
@@ -81,6 +86,7 @@ try {
     return { code: await box.getAttribute('data-code'), text: await box.textContent() };
   };
 
+  let shown;
   // The page: the agent found, its certificates listed («Выбор сертификата»).
   const response = await page.goto(`${base}/login/esig`);
   const csp = response.headers()['content-security-policy'];
@@ -97,6 +103,28 @@ try {
   assert.match(await page.textContent('main'), /podpis login/);
   await snap(page, 'login-certificates');
 
+  // The user revokes the portal on the agent's list: the page says so and
+  // offers the agent's approval page; allowed again, the list comes back.
+  const agentDir = join(dirname(demoFile), 'agent');
+  execFileSync(podpis, ['agent', 'origins', 'revoke', base, '--config-dir', agentDir]);
+  await page.goto(`${base}/login/esig`);
+  shown = await shownError();
+  assert.equal(shown.code, 'ORIGIN_NOT_ALLOWED', shown.text);
+  assert.match(shown.text, /не допущен к агенту подписи/);
+  assert.ok(await page.isVisible('#esig-access'), 'no «Разрешить доступ»');
+  await snap(page, 'login-origin-not-allowed');
+  const approvalWindow = context.waitForEvent('page');
+  await page.click('#esig-access');
+  const approval = await approvalWindow;
+  await approval.waitForURL((url) => url.pathname.startsWith('/approve/'), { timeout: 15000 });
+  await approval.waitForLoadState('load');
+  assert.equal((await approval.textContent('#origin')).trim(), base);
+  await Promise.all([approval.waitForNavigation(), approval.click('#allow')]);
+  await page.waitForSelector('#esig-certs button.cert', { timeout: 15000 });
+  assert.equal(await page.locator('#esig-error .error').count(), 0);
+  assert.ok(!(await page.isVisible('#esig-access')));
+  await approval.close();
+
   // 4. «Отмена»: CANCELLED, and no session.
   let consent = await pick(valid);
   assert.equal((await consent.textContent('#origin')).trim(), base);
@@ -104,7 +132,7 @@ try {
   await snap(consent, 'consent-page');
   await consent.click('#cancel');
   await consent.waitForSelector('text=Подписание отменено');
-  let shown = await shownError();
+  shown = await shownError();
   assert.equal(shown.code, 'CANCELLED', shown.text);
   assert.match(shown.text, /Подписание отменено пользователем/);
   assert.match(shown.text, /Код ошибки: CANCELLED/);

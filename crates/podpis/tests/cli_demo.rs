@@ -237,6 +237,8 @@ fn demo_login_in_chromium() {
     let data = dir.path().join("demo-data");
     let mut demo = start(&data, free_port(), free_port());
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/demo-screenshots");
+    // This run's screenshots only.
+    let _ = std::fs::remove_dir_all(&shots);
     let started = Instant::now();
     let out = Command::new("node")
         .arg(web.join("demo.spec.mjs"))

@@ -129,9 +129,7 @@ fn config_dir(dir: &ConfigDir) -> Result<PathBuf> {
 }
 
 fn origins_store(dir: &ConfigDir) -> Result<OriginStore> {
-    Ok(OriginStore::new(
-        config_dir(dir)?.join("agent-origins.json"),
-    ))
+    Ok(origins_in(&config_dir(dir)?))
 }
 
 fn agent_error(e: &agent::AgentError) -> anyhow::Error {
@@ -208,24 +206,21 @@ fn read_file_config(dir: &Path) -> Result<FileConfig> {
     }
 }
 
-fn run_agent(args: &RunArgs) -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .init();
-    let dir = config_dir(&args.dir)?;
-    let file = read_file_config(&dir)?;
+/// The port in `dir`'s agent.json, and the key sources: its containers
+/// and PKCS#11 modules, then `containers` and `modules`.
+pub(crate) fn configured(
+    dir: &Path,
+    containers: &[PathBuf],
+    modules: &[PathBuf],
+) -> Result<(Option<u16>, Vec<KeySource>)> {
+    let file = read_file_config(dir)?;
     let mut sources: Vec<KeySource> = file
         .containers
         .iter()
-        .chain(&args.container)
+        .chain(containers)
         .map(|p| KeySource::Container(p.clone()))
         .collect();
-    for path in file.pkcs11_modules.iter().chain(&args.pkcs11) {
+    for path in file.pkcs11_modules.iter().chain(modules) {
         let module = token::pkcs11::Pkcs11Module::load(path).map_err(|e| {
             anyhow::anyhow!("{} [{}]\n{}", e.message_ru(), e.code(), e.message_en())
         })?;
@@ -234,20 +229,48 @@ fn run_agent(args: &RunArgs) -> Result<()> {
             module: Arc::new(module),
         });
     }
-    let port = args.port.or(file.port).unwrap_or(DEFAULT_PORT);
+    Ok((file.port, sources))
+}
+
+/// The allow-list file in the config directory `dir`.
+pub(crate) fn origins_in(dir: &Path) -> OriginStore {
+    OriginStore::new(dir.join("agent-origins.json"))
+}
+
+fn run_agent(args: &RunArgs) -> Result<()> {
+    crate::serve::init_logging();
+    let dir = config_dir(&args.dir)?;
+    let (file_port, sources) = configured(&dir, &args.container, &args.pkcs11)?;
+    let port = args.port.or(file_port).unwrap_or(DEFAULT_PORT);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(serve(
-        port,
-        Keys::new(sources),
-        OriginStore::new(dir.join("agent-origins.json")),
-    ))
+    runtime.block_on(async {
+        let stop = crate::serve::shutdown()?;
+        let listeners = bind(port).await?;
+        println!("listening on {}", listeners.url());
+        serve_on(listeners, Keys::new(sources), origins_in(&dir), stop).await
+    })
 }
 
-async fn serve(port: u16, keys: Keys, origins: OriginStore) -> Result<()> {
-    let stop = crate::serve::shutdown()?;
+/// The agent's sockets: 127.0.0.1 and, when the system has it, [::1] on
+/// the same port.
+pub(crate) struct Listeners {
+    v4: tokio::net::TcpListener,
+    v6: Option<tokio::net::TcpListener>,
+    port: u16,
+}
+
+impl Listeners {
+    /// The agent's URL, `http://127.0.0.1:PORT`.
+    pub(crate) fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+/// Binds the agent's port (0 picks a free one).
+pub(crate) async fn bind(port: u16) -> Result<Listeners> {
     let v4 = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .with_context(|| {
@@ -262,6 +285,18 @@ async fn serve(port: u16, keys: Keys, origins: OriginStore) -> Result<()> {
             None
         }
     };
+    Ok(Listeners { v4, v6, port })
+}
+
+/// Runs the agent with `keys` and the allow-list `origins` on `listeners`
+/// until `stop` resolves (`podpis agent`, `podpis demo`).
+pub(crate) async fn serve_on(
+    listeners: Listeners,
+    keys: Keys,
+    origins: OriginStore,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<()> {
+    let Listeners { v4, v6, port } = listeners;
     let agent = Arc::new(
         Agent::new(AgentConfig::new(port), keys, origins, Arc::new(SystemClock))
             .map_err(|e| agent_error(&e))?,
@@ -271,8 +306,7 @@ async fn serve(port: u16, keys: Keys, origins: OriginStore) -> Result<()> {
     let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
-    tracing::info!(port, "listening");
-    println!("listening on http://127.0.0.1:{port}");
+    tracing::info!(port, "signing agent listening");
     let first = axum::serve(v4, app.clone()).with_graceful_shutdown(wait(rx.clone()));
     let signal = async move {
         stop.await;

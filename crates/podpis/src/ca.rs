@@ -30,7 +30,7 @@ use crate::ca_remote::Remote;
 use crate::files::{Access, print, read_input, user_error, write_output};
 use crate::key::{Algorithm, Format, param_set};
 use crate::pin::{self, Source};
-use crate::token::{INSECURE_KDF_ENV, container_error};
+use crate::token::container_error;
 
 /// `podpis ca …`
 #[derive(Debug, Args)]
@@ -665,7 +665,7 @@ struct StatusArgs {
 }
 
 /// The database file in a data directory.
-const DB_FILE: &str = "podpis.db";
+pub(crate) const DB_FILE: &str = "podpis.db";
 /// The containers, relative to the data directory.
 const ROOT_CONTAINER: &str = "keys/root.pdp";
 const ISSUING_CONTAINER: &str = "keys/issuing.pdp";
@@ -726,18 +726,41 @@ async fn open_store(place: &Place, create: bool) -> Result<Store> {
 }
 
 async fn open_ca(place: &Place) -> Result<Ca> {
+    open_ca_on(place, Arc::new(SystemClock)).await
+}
+
+async fn open_ca_on(place: &Place, clock: Arc<dyn ca::Clock>) -> Result<Ca> {
     let store = open_store(place, false).await?;
-    Ca::open(store, Arc::new(SystemClock))
-        .await
-        .map_err(ca_error)
+    Ca::open(store, clock).await.map_err(ca_error)
 }
 
 /// Opens the CA with its issuing key (the PIN is asked for).
 async fn open_ca_with_key(place: &Place, pin: &IssuingPin) -> Result<Ca> {
-    let ca = open_ca(place).await?;
+    open_ca_with_key_on(place, pin.pin_file.as_deref(), Arc::new(SystemClock)).await
+}
+
+async fn open_ca_with_key_on(
+    place: &Place,
+    pin_file: Option<&Path>,
+    clock: Arc<dyn ca::Clock>,
+) -> Result<Ca> {
+    let ca = open_ca_on(place, clock).await?;
     let key_ref = ca.issuing().record.key_ref.clone();
-    let signer = signer(&place.data, &key_ref, issuing_pin(pin.pin_file.as_deref()))?;
+    let signer = signer(&place.data, &key_ref, issuing_pin(pin_file))?;
     ca.with_signer(signer).map_err(ca_error)
+}
+
+/// The CA in `data` (SQLite) with its issuing key, the PIN in
+/// `pin_file`, its time from `clock` (`podpis demo` issues with it,
+/// some certificates back-dated).
+pub(crate) async fn open_in(data: &Path, pin_file: &Path, clock: Arc<dyn ca::Clock>) -> Result<Ca> {
+    let place = Place {
+        data: data.to_path_buf(),
+        database_url: None,
+        server: None,
+        password_file: None,
+    };
+    open_ca_with_key_on(&place, Some(pin_file), clock).await
 }
 
 /// What `podpis serve` opens: the CA in `data` (or at `database_url`)
@@ -936,21 +959,10 @@ async fn init(args: &InitArgs) -> Result<()> {
         return Err(ca_error(CaError::AlreadyInitialised));
     }
 
-    let kdf = if std::env::var_os(INSECURE_KDF_ENV).is_some_and(|v| v == "1") {
-        eprintln!(
-            "podpis: предупреждение: {INSECURE_KDF_ENV}=1 — дешёвый KDF только для тестов / \
-             warning: {INSECURE_KDF_ENV}=1 makes test-only containers"
-        );
-        ContainerParams::insecure_for_tests()
-    } else {
-        ContainerParams::default()
-    };
+    let kdf = crate::token::new_container_params();
     let issuing_pin = pin::read_new(issuing_pin(args.pin_file.as_deref()))?;
     let root_pin = pin::read_new(root_pin(args.root_pin_file.as_deref()))?;
     let so = pin::read_new(so_pin(args.so_pin_file.as_deref()))?;
-    if *so == *issuing_pin || *so == *root_pin {
-        bail!("PIN-коды и SO PIN должны различаться / the PINs and the SO PIN must differ");
-    }
 
     let mut settings = CaSettings {
         crl_urls: args.crl_url.clone(),
@@ -971,28 +983,7 @@ async fn init(args: &InitArgs) -> Result<()> {
             slot.clone_from(v);
         }
     }
-
-    std::fs::create_dir_all(data.join("keys"))
-        .with_context(|| format!("cannot create {}", data.join("keys").display()))?;
-    let (root_ref, root_key) = new_key(
-        data,
-        ROOT_CONTAINER,
-        kdf,
-        &root_pin,
-        &so,
-        param_set,
-        "root CA",
-    )?;
-    let (issuing_ref, issuing_key) = new_key(
-        data,
-        ISSUING_CONTAINER,
-        kdf,
-        &issuing_pin,
-        &so,
-        param_set,
-        "issuing CA",
-    )?;
-    let mut params = InitParams::new(operator, &root_ref, &issuing_ref);
+    let mut params = InitParams::new(operator, "", "");
     params.root_common_name = args.root_cn.clone();
     params.issuing_common_name = args.issuing_cn.clone();
     params.root_years = args.root_years;
@@ -1000,13 +991,84 @@ async fn init(args: &InitArgs) -> Result<()> {
     params.root_crl_urls = args.root_crl_url.clone();
     params.root_issuers_urls = args.root_issuers_url.clone();
     params.settings = settings;
-    let result = ca::init(
+    let pins = CaPins {
+        issuing: &issuing_pin,
+        root: &root_pin,
+        so: &so,
+    };
+    let (root, issuing) = create(
         &store,
+        data,
+        params,
+        (param_set, kdf),
+        &pins,
+        std::time::SystemTime::now(),
+        &args.who.name(),
+    )
+    .await?;
+    print(&format!(
+        "УЦ создан / CA created\n  корневой / root:     {}\n  выпускающий / issuing: {}\n  \
+         сертификаты / certificates: {}, {}\n",
+        root.subject,
+        issuing.subject,
+        data.join("root.crt").display(),
+        data.join("issuing.crt").display()
+    ))
+}
+
+/// The PINs of a new CA's containers (they must differ from the SO PIN).
+pub(crate) struct CaPins<'a> {
+    pub(crate) issuing: &'a str,
+    pub(crate) root: &'a str,
+    pub(crate) so: &'a str,
+}
+
+/// Makes a CA in `data` and records it in `store`, dated `at`: new keys
+/// (`param_set`) in the containers keys/root.pdp and keys/issuing.pdp
+/// (`kdf`, the `pins`), `ca::init` with `params` (their key references are
+/// set here), and the certificates in root.crt and issuing.crt. On failure
+/// the new containers are removed. `podpis ca init` and `podpis demo`.
+pub(crate) async fn create(
+    store: &Store,
+    data: &Path,
+    mut params: InitParams,
+    (param_set, kdf): (gost::ParamSet, ContainerParams),
+    pins: &CaPins<'_>,
+    at: std::time::SystemTime,
+    actor: &str,
+) -> Result<(store::CaRecord, store::CaRecord)> {
+    if pins.so == pins.issuing || pins.so == pins.root {
+        bail!("PIN-коды и SO PIN должны различаться / the PINs and the SO PIN must differ");
+    }
+    std::fs::create_dir_all(data.join("keys"))
+        .with_context(|| format!("cannot create {}", data.join("keys").display()))?;
+    let (root_ref, root_key) = new_key(
+        data,
+        ROOT_CONTAINER,
+        kdf,
+        pins.root,
+        pins.so,
+        param_set,
+        "root CA",
+    )?;
+    let (issuing_ref, issuing_key) = new_key(
+        data,
+        ISSUING_CONTAINER,
+        kdf,
+        pins.issuing,
+        pins.so,
+        param_set,
+        "issuing CA",
+    )?;
+    params.root_key_ref = root_ref;
+    params.issuing_key_ref = issuing_ref;
+    let result = ca::init(
+        store,
         &params,
         root_key.as_ref(),
         issuing_key.as_ref(),
-        std::time::SystemTime::now(),
-        &args.who.name(),
+        at,
+        actor,
     )
     .await;
     let (root, issuing) = match result {
@@ -1023,14 +1085,7 @@ async fn init(args: &InitArgs) -> Result<()> {
         let pem = pki::cert::to_pem(&cert).map_err(|e| user_error(&e))?;
         write_output(&data.join(name), pem.as_bytes(), Access::Public, true)?;
     }
-    print(&format!(
-        "УЦ создан / CA created\n  корневой / root:     {}\n  выпускающий / issuing: {}\n  \
-         сертификаты / certificates: {}, {}\n",
-        root.subject,
-        issuing.subject,
-        data.join("root.crt").display(),
-        data.join("issuing.crt").display()
-    ))
+    Ok((root, issuing))
 }
 
 async fn submit(args: &SubmitArgs) -> Result<()> {

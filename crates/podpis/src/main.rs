@@ -6,7 +6,8 @@
 //! identity provider's action journal check (`journal verify`) and its
 //! administration (`idp`: OpenID Connect clients and keys), logging in to
 //! an identity provider with a signature (`login`), and `speed`; the server
-//! (`serve`), and the local signing agent (`agent`).
+//! (`serve`), the local signing agent (`agent`), and the whole platform on
+//! one computer (`demo`).
 //! Library crates never read the environment or configuration files; this
 //! binary is where that wiring lives.
 #![forbid(unsafe_code)]
@@ -16,6 +17,7 @@ mod ca;
 mod ca_remote;
 mod cert;
 mod crl;
+mod demo;
 mod files;
 mod idp;
 mod journal;
@@ -63,6 +65,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Demo(demo::DemoArgs),
     Speed(speed::SpeedArgs),
     Key(key::KeyArgs),
     Ts(ts::TsArgs),
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // Each command returns its exit status; most have only success (0).
     let result: anyhow::Result<u8> = match cli.command {
+        Command::Demo(args) => demo::run(&args).map(|()| 0),
         Command::Speed(args) => speed::run(&args).map(|()| 0),
         Command::Key(args) => key::run(&args).map(|()| 0),
         Command::Ts(args) => ts::run(&args).map(|()| 0),

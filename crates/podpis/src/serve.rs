@@ -88,7 +88,7 @@ pub(crate) struct ServeArgs {
 /// The configuration file: every key optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Config {
+pub(crate) struct Config {
     data: Option<PathBuf>,
     database_url: Option<String>,
     listen: Option<SocketAddr>,
@@ -158,6 +158,34 @@ struct IdpConfig {
     /// The OpenID Connect issuer URL, as relying parties reach the server
     /// (default: `http://` + the listening address).
     issuer: Option<String>,
+    /// Where the login page's script finds the signing agent (default
+    /// `http://127.0.0.1:47213`); the page's connect-src allows it.
+    agent_url: Option<String>,
+}
+
+impl Config {
+    /// What `podpis demo` serves: the CA, its services (the TSA under
+    /// `tsa_policy`), the provider and the cabinet on the SQLite database
+    /// in `data`, the outbox page on, the login page looking for the agent
+    /// at `agent_url`.
+    pub(crate) fn for_demo(
+        data: &Path,
+        pin_file: &Path,
+        tsa_policy: &str,
+        agent_url: &str,
+    ) -> Config {
+        Config {
+            data: Some(data.to_path_buf()),
+            pin_file: Some(pin_file.to_path_buf()),
+            tsa_policy: Some(tsa_policy.to_owned()),
+            idp: IdpConfig {
+                demo: Some(true),
+                agent_url: Some(agent_url.to_owned()),
+                ..IdpConfig::default()
+            },
+            ..Config::default()
+        }
+    }
 }
 
 impl IdpConfig {
@@ -191,7 +219,9 @@ impl IdpConfig {
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
-pub(crate) fn run(args: &ServeArgs) -> Result<()> {
+/// Logs to stderr, `info` unless RUST_LOG says otherwise (the servers:
+/// `serve`, `agent`, `demo`).
+pub(crate) fn init_logging() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -200,6 +230,10 @@ pub(crate) fn run(args: &ServeArgs) -> Result<()> {
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .init();
+}
+
+pub(crate) fn run(args: &ServeArgs) -> Result<()> {
+    init_logging();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -222,14 +256,11 @@ fn read_config(path: Option<&Path>) -> Result<Config> {
 }
 
 async fn serve(args: &ServeArgs) -> Result<()> {
-    let config = read_config(args.config.as_deref())?;
-    let data = args
-        .data
-        .clone()
-        .or(config.data.clone())
-        .unwrap_or_else(|| PathBuf::from("data"));
-    let database_url = args.database_url.clone().or(config.database_url.clone());
-    let pin_file = args.pin_file.clone().or(config.pin_file.clone());
+    let mut config = read_config(args.config.as_deref())?;
+    // Options on the command line override the file.
+    config.data = args.data.clone().or(config.data.take());
+    config.database_url = args.database_url.clone().or(config.database_url.take());
+    config.pin_file = args.pin_file.clone().or(config.pin_file.take());
     let listen = match args.listen.or(config.listen) {
         Some(a) => a,
         None => DEFAULT_LISTEN.parse().context("default address")?,
@@ -242,6 +273,27 @@ async fn serve(args: &ServeArgs) -> Result<()> {
              proxy in front and set \"tls_in_front\": true in --config"
         );
     }
+    // Signal handlers first: a SIGTERM right after the address line is
+    // printed must stop the server gracefully, not kill it.
+    let stop = shutdown()?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("{listen}: адрес занят или недоступен / cannot listen"))?;
+    serve_on(&config, args.config.is_none(), listener, stop).await
+}
+
+/// Serves `config` on `listener` until `stop` resolves (`podpis serve`,
+/// `podpis demo`). With no CA in the database and `no_config_file` it is
+/// the cabinet-only demo of [`ServeArgs`].
+pub(crate) async fn serve_on(
+    config: &Config,
+    no_config_file: bool,
+    listener: tokio::net::TcpListener,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let data = config.data.clone().unwrap_or_else(|| PathBuf::from("data"));
+    let database_url = config.database_url.clone();
+    let pin_file = config.pin_file.clone();
     // A CA is served when the database holds one; otherwise only the
     // identity provider and the cabinet (on the same database).
     let url = match &database_url {
@@ -262,7 +314,7 @@ async fn serve(args: &ServeArgs) -> Result<()> {
         .map_err(|e| crate::files::user_error(&e))?
         .is_some();
     let ca_parts = if ca_here {
-        Some(open_ca(&config, &data, database_url.as_deref(), pin_file.as_deref()).await?)
+        Some(open_ca(config, &data, database_url.as_deref(), pin_file.as_deref()).await?)
     } else {
         tracing::info!(
             data = %data.display(),
@@ -275,7 +327,7 @@ async fn serve(args: &ServeArgs) -> Result<()> {
         None => store,
     };
     // The demo: no CA and no configuration file.
-    let demo = !ca_here && args.config.is_none();
+    let demo = !ca_here && no_config_file;
     let policy = config.idp.policy(demo, config.tls_in_front);
     if policy.demo {
         tracing::warn!(
@@ -295,18 +347,12 @@ async fn serve(args: &ServeArgs) -> Result<()> {
         Arc::new(idp::FileOutbox::new(outbox)),
         policy,
     );
-    // Signal handlers first: a SIGTERM right after the address line is
-    // printed must stop the server gracefully, not kill it.
-    let stop = shutdown()?;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("{listen}: адрес занят или недоступен / cannot listen"))?;
     let local = listener.local_addr()?;
     tracing::info!(address = %local, "listening");
     // The address line is for scripts and tests that start on port 0.
     println!("listening on http://{local}");
     let extras = Extras::open(
-        &config,
+        config,
         &data,
         &idp,
         ca_parts.as_ref().map(|p| &p.ca),
@@ -418,7 +464,7 @@ fn app(ca: Option<CaParts>, idp: idp::Idp, extras: Extras) -> Router {
             esig: extras.esig,
         }))
         .merge(idp::oidc::router(extras.oidc))
-        .merge(portal::router(idp));
+        .merge(portal::router_with(idp, extras.portal));
     let with_ca = ca.is_some();
     if let Some(parts) = ca {
         router = router.merge(ca::api::router(ApiState::new(parts.ca, parts.api_config)));
@@ -427,11 +473,12 @@ fn app(ca: Option<CaParts>, idp: idp::Idp, extras: Extras) -> Router {
 }
 
 /// The identity provider's parts beside its accounts: the e-signature
-/// login (trust list, revocation over HTTP) and the OpenID Connect provider
-/// (keys in `DATA/oidc-keys.json`).
+/// login (trust list, revocation over HTTP), the OpenID Connect provider
+/// (keys in `DATA/oidc-keys.json`), and the portal's options.
 struct Extras {
     esig: Arc<idp::esig::Esig>,
     oidc: Arc<idp::oidc::Oidc>,
+    portal: portal::PortalOptions,
 }
 
 impl Extras {
@@ -472,7 +519,20 @@ impl Extras {
             Arc::new(idp::oidc::IdpSessions::new(idp.clone())),
             idp::oidc::OidcConfig::new(issuer),
         );
-        Ok(Extras { esig, oidc })
+        let agent_url = match config.idp.agent_url.as_deref() {
+            None => portal::AgentUrl::default(),
+            Some(url) => portal::AgentUrl::parse(url).with_context(|| {
+                format!(
+                    "agent_url {url:?}: нужен адрес вида http://127.0.0.1:47213 / \
+                     expected an address like http://127.0.0.1:47213"
+                )
+            })?,
+        };
+        Ok(Extras {
+            esig,
+            oidc,
+            portal: portal::PortalOptions { agent_url },
+        })
     }
 }
 

@@ -367,8 +367,10 @@ pub(crate) fn login(path: &Path, pin_file: Option<&Path>) -> Result<Session> {
     container.login(&pin).map_err(container_error(path))
 }
 
-fn init(args: &InitArgs) -> Result<()> {
-    let params = if std::env::var_os(INSECURE_KDF_ENV).is_some_and(|v| v == "1") {
+/// The parameters of a new container: the real KDF, or with
+/// PODPIS_INSECURE_KDF=1 (tests only) the cheap one, with a warning.
+pub(crate) fn new_container_params() -> ContainerParams {
+    if std::env::var_os(INSECURE_KDF_ENV).is_some_and(|v| v == "1") {
         eprintln!(
             "podpis: предупреждение: {INSECURE_KDF_ENV}=1 — дешёвый KDF только для тестов / warning: \
              {INSECURE_KDF_ENV}=1 makes a test-only container that falls to offline guessing; \
@@ -378,7 +380,10 @@ fn init(args: &InitArgs) -> Result<()> {
     } else {
         ContainerParams::default()
     }
-    .with_user_max_tries(args.max_tries);
+}
+
+fn init(args: &InitArgs) -> Result<()> {
+    let params = new_container_params().with_user_max_tries(args.max_tries);
     let pin = pin::read_new(user_pin(args.pin_file.as_deref()))?;
     let so = pin::read_new(so_pin(args.so_pin_file.as_deref()))?;
     if *pin == *so {

@@ -147,9 +147,70 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "The server gives a one-time challenge; sign it with the key of a qualified certificate and send the signature back. The server checks the signature, the certificate, its status and the trusted CA.",
     ),
     (
-        "esig.agent_later",
-        "Подпись прямо в браузере появится вместе с агентом подписи. Пока подпишите вызов программой podpis.",
-        "Signing right in the browser arrives with the signing agent. For now, sign the challenge with the podpis program.",
+        "esig.agent_title",
+        "Подпись в браузере",
+        "Signing in the browser",
+    ),
+    (
+        "esig.agent_intro",
+        "Агент подписи podpis на этом компьютере покажет ваши сертификаты. Выберите сертификат: агент откроет своё окно, где нужно проверить данные и подтвердить вход PIN-кодом ключа. Сайт PIN-кода не видит.",
+        "The podpis signing agent on this computer shows your certificates. Pick one: the agent opens its own window where you check the details and confirm the login with the key's PIN. The site never sees the PIN.",
+    ),
+    ("esig.choose", "Выбор сертификата", "Choose a certificate"),
+    (
+        "esig.searching",
+        "Ищем агент подписи…",
+        "Looking for the signing agent…",
+    ),
+    (
+        "esig.pick",
+        "Выберите сертификат для входа.",
+        "Pick the certificate to log in with.",
+    ),
+    (
+        "esig.none",
+        "Агент подписи не нашёл ни одного сертификата. Подключите токен или добавьте контейнер ключей в настройки агента (docs/agent.md) и нажмите «Повторить».",
+        "The signing agent found no certificates. Plug in your token or add a key container to the agent's settings (docs/agent.md) and press “Try again”.",
+    ),
+    (
+        "esig.signing",
+        "Подтвердите вход в окне агента подписи: проверьте данные и введите PIN-код.",
+        "Confirm the login in the signing agent's window: check the details and enter the PIN.",
+    ),
+    (
+        "esig.checking",
+        "Проверяем подпись и сертификат…",
+        "Checking the signature and the certificate…",
+    ),
+    (
+        "esig.done",
+        "Вход выполнен. Открываем личный кабинет…",
+        "Logged in. Opening your cabinet…",
+    ),
+    (
+        "esig.login_with",
+        "Войти с этим сертификатом",
+        "Log in with this certificate",
+    ),
+    ("esig.snils", "СНИЛС", "SNILS"),
+    ("esig.issuer", "Издатель", "Issuer"),
+    ("esig.valid", "Действителен", "Valid"),
+    (
+        "esig.description",
+        "Вход в личный кабинет: одноразовый вызов сервера",
+        "Login to the personal cabinet: the server's one-time challenge",
+    ),
+    (
+        "esig.unreachable",
+        "Портал не отвечает. Проверьте подключение к сети и повторите вход.",
+        "The portal does not answer. Check your network connection and try again.",
+    ),
+    ("esig.allow", "Разрешить доступ", "Allow access"),
+    ("esig.retry", "Повторить", "Try again"),
+    (
+        "esig.no_js",
+        "Для входа через агент подписи включите JavaScript или подпишите вызов в командной строке, как описано ниже.",
+        "To log in through the signing agent, turn JavaScript on, or sign the challenge on the command line as described below.",
     ),
     (
         "esig.cli_title",

@@ -12,7 +12,10 @@
 //!
 //! [`router`] is the axum router `podpis serve` mounts (paths `/`,
 //! `/login…`, `/register…`, `/cabinet…`, `/logout`, `/demo/outbox`,
-//! `/static/portal.css`). Every POST form carries a CSRF token: the
+//! `/static/portal.css`, and the e-signature login's scripts
+//! `/static/login-esig.js` and `/static/podpis-agent.js`, see
+//! [`agent_login`]); [`router_with`] takes the [`PortalOptions`] (the
+//! signing agent's address). Every POST form carries a CSRF token: the
 //! session's ([`idp::session::ActiveSession::csrf_token`]) once logged in,
 //! before that a random double-submit token in the `portal_csrf` cookie
 //! (`HttpOnly`, `SameSite=Strict`). Every response carries the security
@@ -20,12 +23,14 @@
 //! and the message in the page's language. See docs/portal.md.
 #![forbid(unsafe_code)]
 
+pub mod agent_login;
 pub mod catalogue;
 mod certificates;
 pub mod lang;
 mod pages;
 mod time;
 
+pub use agent_login::{AgentUrl, PortalOptions};
 pub use certificates::{CertStatus, WARN_DAYS, status_of};
 pub use lang::Lang;
-pub use pages::{ANON_CSRF_COOKIE, router};
+pub use pages::{ANON_CSRF_COOKIE, router, router_with};

@@ -1,6 +1,7 @@
 //! The page handlers and their templates (crates/portal/templates).
 
 use askama::Template;
+use axum::Extension;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -19,6 +20,7 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use crate::agent_login::{self, PortalOptions};
 use crate::lang::{Lang, cookie};
 use crate::time;
 
@@ -33,8 +35,13 @@ const BODY_LIMIT: usize = 16 * 1024;
 const JOURNAL_PAGE: i64 = 50;
 
 /// The portal's pages, over the identity provider `idp`, with the
-/// security headers on every response.
+/// security headers on every response; the default [`PortalOptions`].
 pub fn router(idp: Idp) -> Router {
+    router_with(idp, PortalOptions::default())
+}
+
+/// [`router`] with `options`.
+pub fn router_with(idp: Idp, options: PortalOptions) -> Router {
     let security = SecurityLayer::new(&SecurityHeaders {
         hsts: idp.policy().hsts,
         ..Default::default()
@@ -61,7 +68,10 @@ pub fn router(idp: Idp) -> Router {
         .route("/cabinet/security/totp/remove", post(totp_remove))
         .route("/demo/outbox", get(outbox))
         .route("/static/portal.css", get(css))
+        .route("/static/login-esig.js", get(agent_login::login_script))
+        .route("/static/podpis-agent.js", get(agent_login::sdk))
         .with_state(idp)
+        .layer(Extension(options))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(security)
 }
@@ -462,10 +472,13 @@ struct EsigPage {
     l: Lang,
     nav: Nav,
     origin: String,
+    /// Where the page's script looks for the signing agent.
+    agent_url: String,
 }
 
 async fn login_esig(
     State(idp): State<Idp>,
+    Extension(options): Extension<PortalOptions>,
     headers: HeaderMap,
     q: Result<Query<PageQuery>, QueryRejection>,
 ) -> Response {
@@ -491,8 +504,9 @@ async fn login_esig(
         l: c.l.clone(),
         nav: c.nav("login"),
         origin: format!("{scheme}://{host}"),
+        agent_url: options.agent_url.as_str().to_owned(),
     };
-    c.render(StatusCode::OK, &page)
+    agent_login::with_login_csp(c.render(StatusCode::OK, &page), &options.agent_url)
 }
 
 // --- registration -----------------------------------------------------

@@ -36,7 +36,8 @@ use crate::openapi;
     about = "Запустить сервер: личный кабинет, поставщик идентификации, УЦ / Run the server: cabinet, identity provider, CA",
     long_about = "\
 Запускает HTTP-сервер: личный кабинет (/, см. docs/portal.md), REST API поставщика идентификации \
-(/api/v1/account, /api/v1/login/…), документ OpenAPI (/api/openapi.json) и, если в базе есть УЦ, \
+(/api/v1/account, /api/v1/login/…), службу проверки подписи (/verify, POST /api/v1/verify, \
+docs/verify.md), документ OpenAPI (/api/openapi.json) и, если в базе есть УЦ, \
 его REST API регистрации (/api/v1/, см. docs/api.md), страницы операторов, \
 OCSP (/ocsp), СОС (/crl/ca.crl) и, если в конфигурации задан tsa_policy, службу штампов времени \
 (/tsp). Ключ выпускающего УЦ \
@@ -50,7 +51,8 @@ Ctrl-C, дожидаясь текущих запросов.
 сообщений /demo/outbox с одноразовыми кодами.
 
 Runs the HTTP server: the personal cabinet (/, see docs/portal.md), the identity provider's REST \
-API (/api/v1/account, /api/v1/login/…), the OpenAPI document (/api/openapi.json) and, when the \
+API (/api/v1/account, /api/v1/login/…), the signature verification service (/verify, POST \
+/api/v1/verify, docs/verify.md), the OpenAPI document (/api/openapi.json) and, when the \
 database holds a CA, its registration REST API (/api/v1/, see docs/api.md), the operator \
 pages, OCSP (/ocsp), the CRL (/crl/ca.crl) and, when the configuration sets tsa_policy, the \
 time-stamp service (/tsp). The issuing \
@@ -112,6 +114,11 @@ struct Config {
     /// The identity provider and the cabinet.
     #[serde(default)]
     idp: IdpConfig,
+    /// The public signature verification service (`/verify`,
+    /// `/api/v1/verify`): limits and revocation; it trusts the `idp` trust
+    /// list.
+    #[serde(default)]
+    verify: portal::verify::VerifyConfig,
 }
 
 /// The `idp` section: every key optional; the defaults are the issue's.
@@ -418,6 +425,7 @@ fn app(ca: Option<CaParts>, idp: idp::Idp, extras: Extras) -> Router {
             esig: extras.esig,
         }))
         .merge(idp::oidc::router(extras.oidc))
+        .merge(portal::verify::router(idp.clone(), extras.verify))
         .merge(portal::router(idp));
     let with_ca = ca.is_some();
     if let Some(parts) = ca {
@@ -432,6 +440,8 @@ fn app(ca: Option<CaParts>, idp: idp::Idp, extras: Extras) -> Router {
 struct Extras {
     esig: Arc<idp::esig::Esig>,
     oidc: Arc<idp::oidc::Oidc>,
+    /// The verification service, on the same trust list and revocation source.
+    verify: Arc<portal::verify::Verifier>,
 }
 
 impl Extras {
@@ -454,6 +464,12 @@ impl Extras {
         let source: Arc<dyn pki::revocation::RevocationSource> = Arc::new(
             idp::trust::HttpRevocationSource::new(Duration::from_secs(5)),
         );
+        let verify = Arc::new(portal::verify::Verifier::new(
+            trust.clone(),
+            Some(source.clone()),
+            config.verify.clone(),
+            Arc::new(idp::SystemClock),
+        ));
         let esig = Arc::new(idp::esig::Esig::for_idp(
             idp,
             idp::esig::EsigConfig::new(trust),
@@ -472,7 +488,7 @@ impl Extras {
             Arc::new(idp::oidc::IdpSessions::new(idp.clone())),
             idp::oidc::OidcConfig::new(issuer),
         );
-        Ok(Extras { esig, oidc })
+        Ok(Extras { esig, oidc, verify })
     }
 }
 

@@ -17,7 +17,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use serde_json::{Value, json};
-use support::{Pki, corpus, openssl, run_ok};
+use support::{Pki, corpus, openssl, req_x509, run_ok};
 
 /// `podpis serve` with a configuration, stopped when dropped.
 struct Server {
@@ -386,35 +386,44 @@ fn a_changed_document_fails_in_json_and_in_plain_words() {
 }
 
 #[test]
-fn an_untrusted_signer_is_indeterminate() {
+fn an_untrusted_signer_is_indeterminate_and_an_impostor_ca_fails() {
     let (_f, s) = setup();
-    // Another CA, not on the server's trust list.
-    let other = Pki::new("gost2012_512");
-    run_ok(
-        Command::new(env!("CARGO_BIN_EXE_podpis"))
-            .current_dir(other.path())
-            .args([
-                "sign",
-                "--key",
-                "signer.key",
-                "--cert",
-                "signer.pem",
-                "--in",
-                "doc.txt",
-            ])
-            .args(["--out", "doc.p7s"]),
-    );
-    let sig = fs::read(other.path().join("doc.p7s")).unwrap();
+    let podpis_sign = |dir: &Path, key: &str, cert: &str| {
+        run_ok(
+            Command::new(env!("CARGO_BIN_EXE_podpis"))
+                .current_dir(dir)
+                .args(["sign", "--key", key, "--cert", cert, "--in", "doc.txt"])
+                .args(["--out", "doc.p7s"]),
+        );
+        fs::read(dir.join("doc.p7s")).unwrap()
+    };
+    // A signer whose certificate chains to no root on the trust list.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("doc.txt"), "Заявление\n").unwrap();
+    run_ok(&mut req_x509(
+        "gost2012_256",
+        "A",
+        "/CN=Чужой подписант/C=RU",
+        30,
+        &d.join("own.key"),
+        &d.join("own.pem"),
+    ));
+    let sig = podpis_sign(d, "own.key", "own.pem");
     let r = s.api(&[("signature", "doc.p7s", &sig)], 200);
     assert_eq!(r["indication"], "INDETERMINATE", "{r}");
-    assert_eq!(signer(&r)["sub_indication"], "NO_CERTIFICATE_CHAIN_FOUND");
-    // Its own CA certificate as an "additional certificate" does not make
-    // it trusted.
-    let ca = fs::read(other.path().join("ca.pem")).unwrap();
+    assert_eq!(
+        signer(&r)["sub_indication"],
+        "NO_CERTIFICATE_CHAIN_FOUND",
+        "{r}"
+    );
+    // Its certificate as an "additional certificate" does not make it
+    // trusted.
+    let own = fs::read(d.join("own.pem")).unwrap();
     let r = s.api(
         &[
             ("signature", "doc.p7s", &sig),
-            ("certificates", "ca.pem", &ca),
+            ("certificates", "own.pem", &own),
         ],
         200,
     );
@@ -430,6 +439,33 @@ fn an_untrusted_signer_is_indeterminate() {
         page.body
     );
     assert!(page.body.contains("которому портал не доверяет"));
+
+    // Another CA under the trusted root's very name: alone its signer has
+    // no path (its key identifiers name another key); with that CA uploaded
+    // beside it, the CA's certificate does not verify with the trusted
+    // root's key — forged.
+    let impostor = Pki::new("gost2012_512");
+    let sig = podpis_sign(impostor.path(), "signer.key", "signer.pem");
+    let r = s.api(&[("signature", "doc.p7s", &sig)], 200);
+    assert_eq!(
+        signer(&r)["sub_indication"],
+        "NO_CERTIFICATE_CHAIN_FOUND",
+        "{r}"
+    );
+    let ca = fs::read(impostor.path().join("ca.pem")).unwrap();
+    let r = s.api(
+        &[
+            ("signature", "doc.p7s", &sig),
+            ("certificates", "ca.pem", &ca),
+        ],
+        200,
+    );
+    assert_eq!(r["indication"], "TOTAL_FAILED", "{r}");
+    assert_eq!(
+        signer(&r)["failure"]["code"],
+        "CERT_SIGNATURE_INVALID",
+        "{r}"
+    );
 }
 
 #[test]
@@ -516,6 +552,8 @@ fn uploads_over_the_limits_are_refused_and_nothing_is_stored() {
         names.sort();
         names
     };
+    // Everything the server makes at start is there once it answers.
+    assert_eq!(s.get("/verify").status, 200);
     let before = listing();
     let det = f.file("doc.det.p7s");
     let big = vec![b'x'; 300_000];

@@ -175,7 +175,7 @@ fn throughput(o: &Options) {
     );
 }
 
-/// Raw Streebog over `data`, best of `rounds`, MB/s.
+/// Raw Streebog over `data` in one call, best of `rounds`, MB/s.
 fn raw_streebog(data: &[u8], rounds: usize, bits512: bool) -> f64 {
     let mut best = f64::MAX;
     for _ in 0..rounds.max(1) {
@@ -196,7 +196,19 @@ fn large(o: &Options, file: &PathBuf, signature: &PathBuf) {
     let (head, tail) = framing(&signature);
     let url = format!("{}/api/v1/verify", o.url);
     let agent = agent();
-    let mut best = f64::MAX;
+    // The same bytes, hashed here with the digest the signature names.
+    let data = std::fs::read(file).unwrap();
+    let bits512 = pki::cms::SignedMessage::parse(&signature)
+        .ok()
+        .and_then(|m| {
+            m.signer_infos()
+                .first()
+                .map(|s| s.info().digest_alg.oid == pki::oids::ID_TC26_GOST3411_12_512)
+        })
+        .unwrap_or(false);
+    // Upload and raw hash alternate, so both meet the same machine load;
+    // the best of each is kept.
+    let (mut best, mut raw) = (f64::MAX, 0f64);
     for _ in 0..o.rounds.max(1) {
         let body = Cursor::new(head.clone())
             .chain(File::open(file).unwrap())
@@ -212,19 +224,9 @@ fn large(o: &Options, file: &PathBuf, signature: &PathBuf) {
                 .unwrap(),
         );
         best = best.min(t.elapsed().as_secs_f64());
+        raw = raw.max(raw_streebog(&data, 1, bits512));
     }
     let service = size as f64 / best / 1e6;
-    // The same bytes, hashed here with the digest the signature names.
-    let data = std::fs::read(file).unwrap();
-    let bits512 = pki::cms::SignedMessage::parse(&signature)
-        .ok()
-        .and_then(|m| {
-            m.signer_infos()
-                .first()
-                .map(|s| s.info().digest_alg.oid == pki::oids::ID_TC26_GOST3411_12_512)
-        })
-        .unwrap_or(false);
-    let raw = raw_streebog(&data, o.rounds, bits512);
     let name = if bits512 {
         "Streebog-512"
     } else {
@@ -232,7 +234,8 @@ fn large(o: &Options, file: &PathBuf, signature: &PathBuf) {
     };
     println!(
         "verify service, {:.0} MB detached document: {service:.1} MB/s (best of {} uploads over HTTP); \
-         raw {name} in this process: {raw:.1} MB/s; service / raw = {:.2}",
+         raw {name} in this process, alternating with the uploads: {raw:.1} MB/s (best); \
+         service / raw = {:.2}",
         size as f64 / 1e6,
         o.rounds.max(1),
         service / raw

@@ -242,7 +242,7 @@ fn setup() -> (Fixture, Server) {
     (f, s)
 }
 
-fn signer<'a>(report: &'a Value) -> &'a Value {
+fn signer(report: &Value) -> &Value {
     assert_eq!(report["signers"].as_array().unwrap().len(), 1, "{report}");
     &report["signers"][0]
 }

@@ -12,7 +12,7 @@ const MIB: u64 = 1024 * 1024;
 
 /// A limit as people read it: whole MiB when it is one, else bytes.
 pub(crate) fn size(bytes: u64) -> String {
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else {
         format!("{bytes} B")

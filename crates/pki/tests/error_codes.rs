@@ -56,7 +56,7 @@ fn upper_snake_literals(code: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every code the `Diagnostic` implementations of pki, token, pkcs11, store, ca, idp and agent return.
+/// Every code the `Diagnostic` implementations of pki, token, pkcs11, store, ca, idp, agent and portal return.
 fn codes_in_sources() -> BTreeSet<String> {
     let mut files = Vec::new();
     // This crate and the crates above it that report errors the same way.
@@ -68,6 +68,7 @@ fn codes_in_sources() -> BTreeSet<String> {
         "../ca/src",
         "../idp/src",
         "../agent/src",
+        "../portal/src",
     ] {
         sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut files);
     }
@@ -120,6 +121,7 @@ fn every_code_is_documented() {
         "CA_TSA_SERIAL_STORE_CORRUPT",
         "CHALLENGE_REUSED",
         "ORIGIN_NOT_ALLOWED",
+        "VERIFY_DOCUMENT_TOO_LARGE",
     ] {
         assert!(codes.contains(expected), "the scanner missed {expected}");
     }

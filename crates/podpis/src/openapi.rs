@@ -1,6 +1,7 @@
 //! `GET /api/openapi.json`: the OpenAPI 3.1 document of every REST API
 //! `podpis serve` mounts — each part's `openapi_paths()` (the identity
-//! provider's accounts part, `idp::api::account`) and, when a CA is
+//! provider's accounts part, `idp::api::account`, the verification
+//! service's `portal::verify`) and, when a CA is
 //! served, the CA's registration and operator API, whose fragment is
 //! written here ([`ca_paths`]). The components (the error body and the
 //! security schemes) are the shared ones every fragment refers to.
@@ -18,6 +19,7 @@ pub(crate) fn document(with_ca: bool) -> Value {
         idp::api::account::openapi_paths(),
         idp::api::esig::openapi_paths(),
         idp::oidc::openapi_paths(),
+        portal::verify::openapi_paths(),
     ];
     if with_ca {
         fragments.push(ca_paths());
@@ -35,26 +37,32 @@ pub(crate) fn document(with_ca: bool) -> Value {
             }
         }
     }
+    let mut schemas = Map::new();
+    schemas.insert(
+        "Error".into(),
+        json!({
+            "type": "object",
+            "required": ["code", "message_ru", "message_en"],
+            "properties": {
+                "code": { "type": "string", "description": "Stable code (docs/errors.md)" },
+                "message_ru": { "type": "string" },
+                "message_en": { "type": "string" }
+            }
+        }),
+    );
+    if let Value::Object(more) = portal::verify::openapi_schemas() {
+        schemas.extend(more);
+    }
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "podpis",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "The REST API of podpis serve: the identity provider (accounts, password + one-time-code login, sessions, the action journal) and the certification authority. Errors are {code, message_ru, message_en}; the codes are listed in docs/errors.md."
+            "description": "The REST API of podpis serve: the identity provider (accounts, password + one-time-code login, sessions, the action journal), the public signature verification service and the certification authority. Errors are {code, message_ru, message_en}; the codes are listed in docs/errors.md."
         },
         "paths": Value::Object(paths),
         "components": {
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["code", "message_ru", "message_en"],
-                    "properties": {
-                        "code": { "type": "string", "description": "Stable code (docs/errors.md)" },
-                        "message_ru": { "type": "string" },
-                        "message_en": { "type": "string" }
-                    }
-                }
-            },
+            "schemas": Value::Object(schemas),
             "securitySchemes": {
                 "session": { "type": "apiKey", "in": "cookie", "name": "podpis_session",
                     "description": "The browser's session cookie; state-changing calls also send X-CSRF-Token." },
@@ -168,6 +176,7 @@ mod tests {
             "ca/src/api/mod.rs",
             "idp/src/api/account.rs",
             "idp/src/api/esig.rs",
+            "portal/src/verify/mod.rs",
         ] {
             let source = std::fs::read_to_string(format!("{root}/{file}")).unwrap();
             for path in routes_in(&source) {
@@ -206,6 +215,13 @@ mod tests {
         let idp_only = document(false);
         assert!(idp_only["paths"].get("/api/v1/requests").is_none());
         assert!(idp_only["paths"].get("/api/v1/login/password").is_some());
+        // The verification service is public and answers with its report.
+        let verify = &idp_only["paths"]["/api/v1/verify"]["post"];
+        assert_eq!(verify["security"], json!([]));
+        assert_eq!(
+            verify["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ValidationReport"
+        );
     }
 
     #[test]

@@ -36,7 +36,8 @@ use crate::openapi;
     about = "Запустить сервер: личный кабинет, поставщик идентификации, УЦ / Run the server: cabinet, identity provider, CA",
     long_about = "\
 Запускает HTTP-сервер: личный кабинет (/, см. docs/portal.md), REST API поставщика идентификации \
-(/api/v1/account, /api/v1/login/…), документ OpenAPI (/api/openapi.json) и, если в базе есть УЦ, \
+(/api/v1/account, /api/v1/login/…), службу проверки подписи (/verify, POST /api/v1/verify, \
+docs/verify.md), документ OpenAPI (/api/openapi.json) и, если в базе есть УЦ, \
 его REST API регистрации (/api/v1/, см. docs/api.md), страницы операторов, \
 OCSP (/ocsp), СОС (/crl/ca.crl) и, если в конфигурации задан tsa_policy, службу штампов времени \
 (/tsp). Ключ выпускающего УЦ \
@@ -50,7 +51,8 @@ Ctrl-C, дожидаясь текущих запросов.
 сообщений /demo/outbox с одноразовыми кодами.
 
 Runs the HTTP server: the personal cabinet (/, see docs/portal.md), the identity provider's REST \
-API (/api/v1/account, /api/v1/login/…), the OpenAPI document (/api/openapi.json) and, when the \
+API (/api/v1/account, /api/v1/login/…), the signature verification service (/verify, POST \
+/api/v1/verify, docs/verify.md), the OpenAPI document (/api/openapi.json) and, when the \
 database holds a CA, its registration REST API (/api/v1/, see docs/api.md), the operator \
 pages, OCSP (/ocsp), the CRL (/crl/ca.crl) and, when the configuration sets tsa_policy, the \
 time-stamp service (/tsp). The issuing \
@@ -112,6 +114,11 @@ pub(crate) struct Config {
     /// The identity provider and the cabinet.
     #[serde(default)]
     idp: IdpConfig,
+    /// The public signature verification service (`/verify`,
+    /// `/api/v1/verify`): limits and revocation; it trusts the `idp` trust
+    /// list.
+    #[serde(default)]
+    verify: portal::verify::VerifyConfig,
 }
 
 /// The `idp` section: every key optional; the defaults are the issue's.
@@ -464,6 +471,7 @@ fn app(ca: Option<CaParts>, idp: idp::Idp, extras: Extras) -> Router {
             esig: extras.esig,
         }))
         .merge(idp::oidc::router(extras.oidc))
+        .merge(portal::verify::router(idp.clone(), extras.verify))
         .merge(portal::router_with(idp, extras.portal));
     let with_ca = ca.is_some();
     if let Some(parts) = ca {
@@ -479,6 +487,8 @@ struct Extras {
     esig: Arc<idp::esig::Esig>,
     oidc: Arc<idp::oidc::Oidc>,
     portal: portal::PortalOptions,
+    /// The verification service, on the same trust list and revocation source.
+    verify: Arc<portal::verify::Verifier>,
 }
 
 impl Extras {
@@ -501,6 +511,12 @@ impl Extras {
         let source: Arc<dyn pki::revocation::RevocationSource> = Arc::new(
             idp::trust::HttpRevocationSource::new(Duration::from_secs(5)),
         );
+        let verify = Arc::new(portal::verify::Verifier::new(
+            trust.clone(),
+            Some(source.clone()),
+            config.verify.clone(),
+            Arc::new(idp::SystemClock),
+        ));
         let esig = Arc::new(idp::esig::Esig::for_idp(
             idp,
             idp::esig::EsigConfig::new(trust),
@@ -532,6 +548,7 @@ impl Extras {
             esig,
             oidc,
             portal: portal::PortalOptions { agent_url },
+            verify,
         })
     }
 }

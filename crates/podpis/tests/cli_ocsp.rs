@@ -3,7 +3,6 @@
 //! unknown certificates with their exit statuses, a replayed answer, and
 //! responder authorisation.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod http;
 mod support;
 
 use std::fs;
@@ -13,7 +12,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
-use support::{openssl, run_ok};
+use support::{http, openssl, run_ok};
 
 /// OpenSSL's responder for the CA in `dir`, signing with `rsigner`; with
 /// `replay`, every request after the first gets the first answer again.

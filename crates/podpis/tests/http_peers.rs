@@ -2,14 +2,13 @@
 //! OpenSSL's GOST time-stamp authority (`openssl ts -reply`) behind a
 //! minimal HTTP server on a loopback port.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod http;
 mod support;
 
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use support::{openssl, run_ok};
+use support::{http, openssl, run_ok};
 
 /// A GOST time-stamp authority made by OpenSSL in `dir` (key, certificate
 /// with the critical timeStamping EKU, `openssl ts` configuration), served

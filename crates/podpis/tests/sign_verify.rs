@@ -4,15 +4,14 @@
 //! OpenSSL's signatures checked by us, revocation by an OpenSSL CRL, and
 //! one failing case per sub-indication the command reports.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod http;
 mod support;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use support::{openssl, run_ok};
+use support::{Pki, http, openssl, run_ok};
 
 fn podpis(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_podpis"))
@@ -30,117 +29,6 @@ fn json(out: &Output) -> Value {
             String::from_utf8_lossy(&out.stderr)
         )
     })
-}
-
-/// A root CA and a signer certificate issued by `openssl ca`, in `dir`.
-struct Pki {
-    dir: tempfile::TempDir,
-}
-
-impl Pki {
-    fn new(alg: &str) -> Pki {
-        Pki::in_dir(tempfile::tempdir().unwrap(), alg, "")
-    }
-
-    /// The PKI in `dir`, with `leaf_extra` lines (OpenSSL extension syntax)
-    /// added to the signer's extensions.
-    fn in_dir(dir: tempfile::TempDir, alg: &str, leaf_extra: &str) -> Pki {
-        let d = dir.path();
-        fs::create_dir(d.join("db")).unwrap();
-        fs::write(d.join("db/index.txt"), "").unwrap();
-        fs::write(d.join("db/serial"), "1000\n").unwrap();
-        fs::write(
-            d.join("ca.cnf"),
-            format!(
-                "[ca]\ndefault_ca = ca\n[ca]\ndir = {d}\ndatabase = $dir/db/index.txt\nserial = $dir/db/serial\n\
-                 new_certs_dir = $dir/db\ncertificate = $dir/ca.pem\nprivate_key = $dir/ca.key\n\
-                 default_md = {md}\ndefault_days = 30\ndefault_crl_days = 7\npolicy = any\ncopy_extensions = copy\n\
-                 unique_subject = no\npreserve = yes\n[any]\ncommonName = supplied\nSNILS = optional\ncountryName = optional\n\
-                 [root]\nbasicConstraints = critical,CA:TRUE\nkeyUsage = critical,keyCertSign,cRLSign\n\
-                 subjectKeyIdentifier = hash\n\
-                 [leaf]\nbasicConstraints = CA:FALSE\nkeyUsage = critical,digitalSignature,nonRepudiation\n\
-                 extendedKeyUsage = clientAuth,emailProtection\nsubjectKeyIdentifier = hash\n\
-                 authorityKeyIdentifier = keyid\ncertificatePolicies = 1.2.643.100.113.1\n{leaf_extra}\n\
-                 [req]\ndistinguished_name = dn\n[dn]\n",
-                d = d.display(),
-                md = if alg.ends_with("512") { "md_gost12_512" } else { "md_gost12_256" },
-            ),
-        )
-        .unwrap();
-        run_ok(openssl().current_dir(d).args([
-            "req",
-            "-x509",
-            "-newkey",
-            alg,
-            "-pkeyopt",
-            "paramset:A",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-subj",
-            "/CN=Тестовый УЦ/O=podpis/C=RU",
-            "-days",
-            "60",
-            "-config",
-            "ca.cnf",
-            "-extensions",
-            "root",
-            "-utf8",
-        ]));
-        run_ok(openssl().current_dir(d).args([
-            "req",
-            "-new",
-            "-newkey",
-            alg,
-            "-pkeyopt",
-            "paramset:A",
-            "-nodes",
-            "-keyout",
-            "signer.key",
-            "-out",
-            "signer.csr",
-            "-subj",
-            "/CN=Иванов Иван/SNILS=11223344595/C=RU",
-            "-config",
-            "ca.cnf",
-            "-utf8",
-        ]));
-        run_ok(openssl().current_dir(d).args([
-            "ca",
-            "-batch",
-            "-config",
-            "ca.cnf",
-            "-extensions",
-            "leaf",
-            "-in",
-            "signer.csr",
-            "-out",
-            "signer.pem",
-            "-notext",
-            "-utf8",
-        ]));
-        fs::write(
-            d.join("doc.txt"),
-            "Заявление о выдаче справки\n".repeat(100),
-        )
-        .unwrap();
-        Pki { dir }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn crl(&self, name: &str) -> PathBuf {
-        run_ok(
-            openssl()
-                .current_dir(self.path())
-                .args(["ca", "-gencrl", "-config", "ca.cnf", "-out", name]),
-        );
-        self.path().join(name)
-    }
 }
 
 #[test]
@@ -638,18 +526,8 @@ fn verify_fetches_revocation_from_the_certificates_addresses() {
     assert_eq!(v["signers"][0]["revocation"][0]["reason"], "keyCompromise");
 
     // CRL: only a distribution point; the CRL is read when it is asked for.
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().to_path_buf();
-    let crl = http::serve("ca.crl", "application/pkix-crl", move |_| {
-        fs::read(d.join("current.crl")).unwrap_or_default()
-    });
-    let pki = Pki::in_dir(
-        dir,
-        "gost2012_512",
-        &format!("crlDistributionPoints = URI:{crl}"),
-    );
+    let pki = Pki::with_served_crl("gost2012_512");
     let d = pki.path();
-    fs::copy(pki.crl("first.crl"), d.join("current.crl")).unwrap();
     let sign = podpis(
         d,
         &[

@@ -423,6 +423,301 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "Приложение отключено.",
         "The app is removed.",
     ),
+    ("nav.verify", "Проверить подпись", "Verify a signature"),
+    (
+        "verify.title",
+        "Проверка электронной подписи",
+        "Electronic signature verification",
+    ),
+    (
+        "verify.intro",
+        "Загрузите файл подписи и, если подпись отделённая, подписанный документ. Портал проверит подпись, цепочку сертификатов до аккредитованного удостоверяющего центра и отзыв сертификатов. Входить не нужно.",
+        "Upload the signature file and, for a detached signature, the signed document. The portal checks the signature, the certificate chain up to an accredited certification authority, and revocation. No login is needed.",
+    ),
+    (
+        "verify.signature",
+        "Файл подписи (.sig, .p7s)",
+        "Signature file (.sig, .p7s)",
+    ),
+    (
+        "verify.signature_help",
+        "CMS/CAdES в DER, PEM или base64; присоединённая (документ внутри) или отделённая.",
+        "CMS/CAdES as DER, PEM or base64; attached (the document inside) or detached.",
+    ),
+    ("verify.document", "Подписанный документ", "Signed document"),
+    (
+        "verify.document_help",
+        "Нужен для отделённой подписи; для присоединённой не требуется.",
+        "Needed for a detached signature; not for an attached one.",
+    ),
+    ("verify.limit", "Не больше", "At most"),
+    (
+        "verify.certificates",
+        "Дополнительные сертификаты (необязательно)",
+        "Additional certificates (optional)",
+    ),
+    (
+        "verify.certificates_help",
+        "Сертификат подписанта, если его нет в подписи, или промежуточные сертификаты УЦ (PEM или DER). Доверенными они от этого не становятся.",
+        "The signer's certificate when the signature lacks it, or intermediate CA certificates (PEM or DER). They do not become trusted by this.",
+    ),
+    ("verify.submit", "Проверить", "Verify"),
+    ("verify.progress", "Загрузка", "Uploading"),
+    (
+        "verify.privacy",
+        "Файлы не сохраняются: документ хешируется по мере загрузки и сразу забывается.",
+        "Nothing is stored: the document is hashed as it uploads and then forgotten.",
+    ),
+    (
+        "verify.api",
+        "То же для программ — REST API (ответ — отчёт в JSON):",
+        "The same for programs — the REST API (the answer is the JSON report):",
+    ),
+    (
+        "verify.again",
+        "Проверить другую подпись",
+        "Verify another signature",
+    ),
+    (
+        "verify.passed",
+        "Подпись действительна",
+        "The signature is valid",
+    ),
+    (
+        "verify.passed_help",
+        "Документ не изменялся после подписания, сертификат подписанта выдан доверенным УЦ, действовал и не отозван.",
+        "The document has not changed since it was signed; the signer's certificate was issued by a trusted CA, is valid and not revoked.",
+    ),
+    (
+        "verify.failed",
+        "Подпись недействительна",
+        "The signature is not valid",
+    ),
+    (
+        "verify.failed_help",
+        "Проверка нашла нарушение, которое не исправить дополнительными сведениями. Причина и что делать — ниже.",
+        "The check found a fault that no further information can cure. The reason and what to do are below.",
+    ),
+    (
+        "verify.indeterminate",
+        "Результат не определён",
+        "The result is indeterminate",
+    ),
+    (
+        "verify.indeterminate_help",
+        "Подпись не удалось ни подтвердить, ни опровергнуть: не хватает сведений. Что нужно — ниже.",
+        "The signature could be neither confirmed nor refuted: information is missing. What is needed is below.",
+    ),
+    (
+        "verify.validation_time",
+        "Время проверки (UTC)",
+        "Validation time (UTC)",
+    ),
+    ("verify.signature_file", "Файл подписи", "Signature file"),
+    ("verify.document_file", "Документ", "Document"),
+    ("verify.signer_n", "Подпись", "Signature"),
+    ("verify.what_to_do", "Что делать", "What to do"),
+    ("verify.subject", "Подписант", "Signer"),
+    ("verify.snils", "СНИЛС", "SNILS"),
+    ("verify.inn", "ИНН", "INN"),
+    ("verify.innle", "ИНН организации", "Organisation's INN"),
+    ("verify.ogrn", "ОГРН", "OGRN"),
+    ("verify.ogrnip", "ОГРНИП", "OGRNIP"),
+    (
+        "verify.signing_time",
+        "Время подписания (со слов подписанта)",
+        "Signing time (as the signer claims)",
+    ),
+    ("verify.timestamp", "Штамп времени", "Time-stamp"),
+    ("verify.timestamp_ok", "проверен", "verified"),
+    ("verify.timestamp_bad", "НЕ проверен", "NOT verified"),
+    ("verify.digest", "Алгоритм хеширования", "Digest algorithm"),
+    (
+        "verify.qualified",
+        "Квалифицированный сертификат",
+        "Qualified certificate",
+    ),
+    ("verify.yes", "да", "yes"),
+    ("verify.no", "нет", "no"),
+    ("verify.failure", "Что не прошло проверку", "What failed"),
+    (
+        "verify.chain",
+        "Цепочка сертификатов: от подписанта до доверенного корня",
+        "Certificate path: from the signer to the trusted root",
+    ),
+    ("verify.col.subject", "Владелец", "Subject"),
+    ("verify.col.issuer", "Издатель", "Issuer"),
+    ("verify.col.serial", "Серийный номер", "Serial number"),
+    (
+        "verify.col.validity",
+        "Срок действия (UTC)",
+        "Validity (UTC)",
+    ),
+    ("verify.trusted", "доверенный корень", "trusted root"),
+    ("verify.revocation", "Статус отзыва", "Revocation status"),
+    ("verify.rev.good", "не отозван", "not revoked"),
+    ("verify.rev.revoked", "ОТОЗВАН", "REVOKED"),
+    (
+        "verify.rev.unknown",
+        "неизвестен (служба OCSP не знает сертификат)",
+        "unknown (the OCSP service does not know the certificate)",
+    ),
+    ("verify.rev.unchecked", "не проверен", "not checked"),
+    ("verify.rev.ocsp", "ответ OCSP", "OCSP answer"),
+    (
+        "verify.rev.crl",
+        "список отзыва (CRL)",
+        "revocation list (CRL)",
+    ),
+    ("verify.rev.none", "без сведений", "no evidence"),
+    ("verify.rev.revoked_at", "отозван", "revoked on"),
+    (
+        "verify.rev.off",
+        "не проверялся (так настроен сервер)",
+        "not checked (the server is set so)",
+    ),
+    ("verify.warnings", "Предупреждения", "Warnings"),
+    ("verify.json", "Отчёт в JSON", "The report as JSON"),
+    (
+        "verify.sub.format",
+        "Файл подписи повреждён или это не подпись",
+        "The signature file is damaged or is not a signature",
+    ),
+    (
+        "verify.sub.format_do",
+        "Загрузите файл подписи (.sig, .p7s) в формате CMS/CAdES — DER, PEM или base64. Если файл прислали вам, попросите прислать его заново.",
+        "Upload the signature file (.sig, .p7s) as CMS/CAdES — DER, PEM or base64. If someone sent it to you, ask them to send it again.",
+    ),
+    (
+        "verify.sub.hash",
+        "Документ изменён после подписания",
+        "The document was changed after signing",
+    ),
+    (
+        "verify.sub.hash_do",
+        "Загруженный документ не совпадает с подписанным: его изменили после подписания или выбран не тот файл. Загрузите именно тот документ, который подписывали; изменённому документу эта подпись не подходит.",
+        "The uploaded document does not match what was signed: it was changed after signing, or another file was chosen. Upload the very document that was signed; this signature does not cover a changed one.",
+    ),
+    (
+        "verify.sub.crypto",
+        "Подпись повреждена или подделана",
+        "The signature is damaged or forged",
+    ),
+    (
+        "verify.sub.crypto_do",
+        "Значение подписи не сходится с ключом сертификата. Попросите подписанта подписать документ заново.",
+        "The signature value does not match the certificate's key. Ask the signer to sign the document again.",
+    ),
+    (
+        "verify.sub.revoked",
+        "Сертификат подписанта отозван",
+        "The signer's certificate is revoked",
+    ),
+    (
+        "verify.sub.revoked_do",
+        "Удостоверяющий центр отозвал сертификат, подпись недействительна. Подписанту нужно получить новый сертификат и подписать документ заново.",
+        "The certification authority revoked the certificate; the signature is not valid. The signer needs a new certificate and must sign again.",
+    ),
+    (
+        "verify.sub.expired",
+        "Срок действия сертификата подписанта истёк",
+        "The signer's certificate has expired",
+    ),
+    (
+        "verify.sub.expired_do",
+        "На момент проверки сертификат уже не действовал. Подписанту нужно подписать документ действующим сертификатом.",
+        "The certificate was no longer valid at the validation time. The signer must sign with a valid certificate.",
+    ),
+    (
+        "verify.sub.not_yet_valid",
+        "Сертификат подписанта ещё не действует",
+        "The signer's certificate is not valid yet",
+    ),
+    (
+        "verify.sub.not_yet_valid_do",
+        "Срок действия сертификата ещё не начался. Повторите проверку позже или сообщите подписанту.",
+        "The certificate's validity has not begun. Verify again later or tell the signer.",
+    ),
+    (
+        "verify.sub.no_cert",
+        "В подписи нет сертификата подписанта",
+        "The signature lacks the signer's certificate",
+    ),
+    (
+        "verify.sub.no_cert_do",
+        "Загрузите сертификат подписанта в поле «Дополнительные сертификаты» или попросите подпись, в которую включён сертификат.",
+        "Upload the signer's certificate in the \"Additional certificates\" field, or ask for a signature that includes the certificate.",
+    ),
+    (
+        "verify.sub.untrusted",
+        "Сертификат выдан удостоверяющим центром, которому портал не доверяет",
+        "The certificate was issued by a certification authority the portal does not trust",
+    ),
+    (
+        "verify.sub.untrusted_do",
+        "Цепочка не доходит до корневого сертификата аккредитованного УЦ из списка портала. Если не хватает промежуточного сертификата УЦ, загрузите его в поле «Дополнительные сертификаты»; иначе подпись сделана сертификатом неаккредитованного УЦ.",
+        "The path does not reach a root of an accredited CA on the portal's list. If an intermediate CA certificate is missing, upload it in the \"Additional certificates\" field; otherwise the signature was made with a certificate of a CA that is not accredited.",
+    ),
+    (
+        "verify.sub.chain",
+        "Цепочка сертификатов нарушает ограничения",
+        "The certificate path breaks a constraint",
+    ),
+    (
+        "verify.sub.chain_do",
+        "Сертификат УЦ в цепочке недействителен или не вправе выдавать такие сертификаты, либо сертификат не квалифицированный, когда он требуется. Обратитесь в удостоверяющий центр подписанта.",
+        "A CA certificate on the path is not valid or may not issue such certificates, or the certificate is not qualified where that is required. Contact the signer's certification authority.",
+    ),
+    (
+        "verify.sub.policy",
+        "Подпись не соответствует требованиям формата",
+        "The signature does not meet the format's requirements",
+    ),
+    (
+        "verify.sub.policy_do",
+        "В подписи нет обязательных подписанных атрибутов CAdES-BES. Попросите подписать документ заново в формате CAdES-BES.",
+        "The signature lacks the signed attributes CAdES-BES requires. Ask for the document to be signed again as CAdES-BES.",
+    ),
+    (
+        "verify.sub.algorithm",
+        "Алгоритм подписи не поддерживается",
+        "The signature algorithm is not supported",
+    ),
+    (
+        "verify.sub.algorithm_do",
+        "Подпись сделана по устаревшему или неподдерживаемому алгоритму (например, ГОСТ Р 34.10-2001 с ГОСТ Р 34.11-94). Попросите подписать по ГОСТ Р 34.10-2012.",
+        "The signature uses an outdated or unsupported algorithm (e.g. GOST R 34.10-2001 with GOST R 34.11-94). Ask for a GOST R 34.10-2012 signature.",
+    ),
+    (
+        "verify.sub.try_later",
+        "Статус отзыва сертификата сейчас не проверить",
+        "The certificate's revocation status cannot be checked now",
+    ),
+    (
+        "verify.sub.try_later_do",
+        "Служба OCSP и список отзыва удостоверяющего центра сейчас недоступны. Повторите проверку позже.",
+        "The certification authority's OCSP service and revocation list are not reachable now. Verify again later.",
+    ),
+    (
+        "verify.sub.no_document",
+        "Не загружен подписанный документ",
+        "The signed document was not uploaded",
+    ),
+    (
+        "verify.sub.no_document_do",
+        "Подпись отделённая: документ хранится отдельно от неё. Загрузите документ в поле «Подписанный документ» вместе с подписью.",
+        "The signature is detached: the document is kept apart from it. Upload the document in the \"Signed document\" field together with the signature.",
+    ),
+    (
+        "verify.sub.other",
+        "Подпись не прошла проверку",
+        "The signature did not pass the check",
+    ),
+    (
+        "verify.sub.other_do",
+        "Подробности — в строке «Что не прошло проверку» и в отчёте JSON.",
+        "See \"What failed\" and the JSON report for the details.",
+    ),
     ("outbox.title", "Демо: исходящие сообщения", "Demo: outbox"),
     (
         "outbox.intro",
@@ -450,15 +745,20 @@ mod tests {
     /// no key twice, no empty text.
     #[test]
     fn every_key_used_is_in_the_catalogue() {
+        fn read_all(dir: &std::path::Path, out: &mut Vec<String>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    read_all(&p, out);
+                } else if p.file_name().unwrap() != "catalogue.rs" {
+                    out.push(std::fs::read_to_string(&p).unwrap());
+                }
+            }
+        }
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut sources = Vec::new();
         for sub in ["templates", "src"] {
-            for e in std::fs::read_dir(dir.join(sub)).unwrap() {
-                let p = e.unwrap().path();
-                if p.file_name().unwrap() != "catalogue.rs" {
-                    sources.push(std::fs::read_to_string(&p).unwrap());
-                }
-            }
+            read_all(&dir.join(sub), &mut sources);
         }
         let mut used = 0;
         for text in &sources {

@@ -8,7 +8,9 @@
 //! e-signature), the cabinet home, «Ключи и сертификаты», «Журнал
 //! действий» with filters, «Сеансы» with «выйти на всех устройствах»,
 //! security settings (password, authenticator app), logout, and the
-//! demo-mode outbox. Services and applications come later.
+//! demo-mode outbox; and the public signature verification service
+//! ([`verify`]: the page `/verify` and `POST /api/v1/verify`, no login).
+//! Services and applications come later.
 //!
 //! [`router`] is the axum router `podpis serve` mounts (paths `/`,
 //! `/login…`, `/register…`, `/cabinet…`, `/logout`, `/demo/outbox`,
@@ -29,6 +31,7 @@ mod certificates;
 pub mod lang;
 mod pages;
 mod time;
+pub mod verify;
 
 pub use agent_login::{AgentUrl, PortalOptions};
 pub use certificates::{CertStatus, WARN_DAYS, status_of};

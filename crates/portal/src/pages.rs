@@ -78,8 +78,8 @@ pub fn router_with(idp: Idp, options: PortalOptions) -> Router {
 
 /// The query string any page may have.
 #[derive(Debug, Default, Deserialize)]
-struct PageQuery {
-    lang: Option<String>,
+pub(crate) struct PageQuery {
+    pub(crate) lang: Option<String>,
     /// A notice after a redirect (`registered`, `out`, `ended`, …).
     done: Option<String>,
     /// A number for the notice.
@@ -92,22 +92,22 @@ struct PageQuery {
 }
 
 /// What the layout needs.
-struct Nav {
-    logged_in: bool,
-    csrf: String,
-    demo: bool,
-    current: &'static str,
+pub(crate) struct Nav {
+    pub(crate) logged_in: bool,
+    pub(crate) csrf: String,
+    pub(crate) demo: bool,
+    pub(crate) current: &'static str,
 }
 
 /// An error as a page shows it.
-struct Shown {
-    code: &'static str,
-    message: String,
+pub(crate) struct Shown {
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
 }
 
 /// The request's context: language, session, CSRF token.
-struct Ctx {
-    l: Lang,
+pub(crate) struct Ctx {
+    pub(crate) l: Lang,
     session: Option<ActiveSession>,
     /// The double-submit token from the cookie.
     anon: Option<String>,
@@ -122,7 +122,12 @@ fn random_token() -> Result<String, AccountError> {
     Ok(URL_SAFE_NO_PAD.encode(&raw[..]))
 }
 
-async fn ctx(idp: &Idp, headers: &HeaderMap, q: &PageQuery, path: &str) -> Result<Ctx, Response> {
+pub(crate) async fn ctx(
+    idp: &Idp,
+    headers: &HeaderMap,
+    q: &PageQuery,
+    path: &str,
+) -> Result<Ctx, Response> {
     let l = Lang::detect(q.lang.as_deref(), headers, path);
     let session = match session::from_headers(idp, headers).await {
         Ok(s) => s,
@@ -146,7 +151,7 @@ async fn ctx(idp: &Idp, headers: &HeaderMap, q: &PageQuery, path: &str) -> Resul
 }
 
 impl Ctx {
-    fn nav(&self, current: &'static str) -> Nav {
+    pub(crate) fn nav(&self, current: &'static str) -> Nav {
         let csrf = match &self.session {
             Some(s) => s.csrf_token().to_owned(),
             None => self
@@ -168,7 +173,7 @@ impl Ctx {
     }
 
     /// The page, with the cookies this context sets.
-    fn render(&self, status: StatusCode, page: &impl Template) -> Response {
+    pub(crate) fn render(&self, status: StatusCode, page: &impl Template) -> Response {
         let response = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(e) => {

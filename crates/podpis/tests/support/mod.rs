@@ -11,6 +11,9 @@
     clippy::panic
 )]
 
+#[path = "../http/mod.rs"]
+pub(crate) mod http;
+mod openssl_pki;
 #[path = "../../../pki/tests/support/mod.rs"]
 mod pki_support;
 
@@ -18,6 +21,7 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+pub(crate) use openssl_pki::Pki;
 pub(crate) use pki_support::*;
 
 /// The environment variables podpis reads secrets from: removed, so a

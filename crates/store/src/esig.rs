@@ -430,7 +430,7 @@ impl Store {
     ) -> Result<EsigLoginOutcome, StoreError> {
         let at = login.session.at;
         let conn = held.get(self).await?;
-        let mut tx = self.begin_on(&mut **conn).await?;
+        let mut tx = self.begin_on(conn).await?;
         // PostgreSQL: consuming the challenge, starting the session and
         // taking the journal chain's next number are one statement.
         let started = match self.backend() {

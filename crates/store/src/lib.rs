@@ -118,9 +118,12 @@ impl Store {
     }
 
     /// As [`Store::open`], with at most `max_connections` pooled
-    /// connections (default: 4 on SQLite, which has one writer anyway; 8 on
-    /// PostgreSQL). A busy PostgreSQL node serves more concurrent
-    /// transactions with more, and their commits share WAL flushes.
+    /// connections (default: 4 on SQLite, which has one writer anyway; 16
+    /// on PostgreSQL). On PostgreSQL a connection mostly waits — for the
+    /// network, and for its commit's WAL flush — so more connections than
+    /// cores pay: commits in flight together share one flush
+    /// (docs/performance.md, e-signature logins). Connections are opened
+    /// as the load needs them.
     pub async fn open_with_pool(
         url: &str,
         max_connections: Option<u32>,
@@ -145,7 +148,7 @@ impl Store {
                     })
                 }),
             Backend::Postgres => {
-                AnyPoolOptions::new().max_connections(max_connections.unwrap_or(8))
+                AnyPoolOptions::new().max_connections(max_connections.unwrap_or(16))
             }
         };
         // sqlx pings every connection it hands out (one round trip to the

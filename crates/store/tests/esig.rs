@@ -8,7 +8,10 @@ use std::time::{Duration, SystemTime};
 
 use store::accounts::{AccountLevel, NewAccount};
 use store::action_journal::{ActionEntry, ActionFilter, JournalKey, OK, action};
-use store::esig::{CHALLENGE_SWEEP_EVERY, EsigLogin, LoginConnection, NewBinding, NewChallenge};
+use store::esig::{
+    CHALLENGE_SWEEP_EVERY, ChallengeRecord, EsigLogin, LoginAccount, LoginConnection, NewBinding,
+    NewChallenge,
+};
 use store::sessions::NewSession;
 use store::testing::TestDb;
 use store::{FailPoint, Store, StoreError};
@@ -89,6 +92,15 @@ fn login<'a>(challenge_id: i64, account_id: i64, token_hash: &'a str, bind: bool
     }
 }
 
+/// The challenge `value` and the account bound to [`FINGERPRINT`], on a
+/// connection of their own.
+async fn read(store: &Store, value: &str) -> (Option<ChallengeRecord>, Option<LoginAccount>) {
+    store
+        .esig_challenge_and_account(&mut LoginConnection::default(), value, FINGERPRINT)
+        .await
+        .unwrap()
+}
+
 /// The journal's entry count, after checking that it is intact.
 async fn intact_entries(store: &Store, db: &TestDb) -> u64 {
     let report = store.verify_action_journal().await.unwrap();
@@ -105,14 +117,7 @@ async fn the_login_transaction_is_all_or_nothing() {
         let id = challenge(&store, "challenge-one", t0()).await;
 
         // Nothing bound yet; an unknown challenge reads as none.
-        let (record, bound) = store
-            .esig_challenge_and_account(
-                &mut LoginConnection::default(),
-                "challenge-one",
-                FINGERPRINT,
-            )
-            .await
-            .unwrap();
+        let (record, bound) = read(&store, "challenge-one").await;
         let record = record.unwrap();
         assert_eq!(
             (record.id, record.binding_hash.as_str(), record.used_at),
@@ -121,14 +126,7 @@ async fn the_login_transaction_is_all_or_nothing() {
         );
         assert_eq!((record.created_at, record.expires_at), (t0(), t0() + TTL));
         assert!(bound.is_none(), "{name}");
-        let (none, _) = store
-            .esig_challenge_and_account(
-                &mut LoginConnection::default(),
-                "never-issued",
-                FINGERPRINT,
-            )
-            .await
-            .unwrap();
+        let (none, _) = read(&store, "never-issued").await;
         assert!(none.is_none(), "{name}");
 
         // A failure midway leaves nothing behind: the challenge unused, no
@@ -187,14 +185,7 @@ async fn the_login_transaction_is_all_or_nothing() {
             .unwrap();
         assert_eq!(session, done.session, "{name}");
         assert_eq!((session.account_id, session.amr.as_str()), (account, "ds"));
-        let (record, bound) = store
-            .esig_challenge_and_account(
-                &mut LoginConnection::default(),
-                "challenge-one",
-                FINGERPRINT,
-            )
-            .await
-            .unwrap();
+        let (record, bound) = read(&store, "challenge-one").await;
         assert_eq!(record.unwrap().used_at, Some(t0()), "{name}");
         let bound = bound.unwrap();
         assert_eq!(
@@ -279,25 +270,24 @@ async fn expired_challenges_are_swept_by_every_nth_insert() {
         let stale = challenge(&store, "stale", t0() - 2 * hour).await;
         challenge(&store, "recent", t0() - 2 * TTL).await;
         assert_eq!(stale, 1, "{name}: a fresh database numbers from 1");
-        let present = |value: &'static str| {
-            let store = store.clone();
-            async move {
-                let (record, _) = store
-                    .esig_challenge_and_account(&mut LoginConnection::default(), value, FINGERPRINT)
-                    .await
-                    .unwrap();
-                record.is_some()
-            }
-        };
         let mut id = 2;
         while id < CHALLENGE_SWEEP_EVERY - 1 {
             id = challenge(&store, &format!("c{id}"), t0()).await;
-            assert!(present("stale").await, "{name}: swept early, at {id}");
+            assert!(
+                read(&store, "stale").await.0.is_some(),
+                "{name}: swept early, at {id}"
+            );
         }
         let sweeper = challenge(&store, "sweeper", t0()).await;
         assert_eq!(sweeper, CHALLENGE_SWEEP_EVERY, "{name}");
-        assert!(!present("stale").await, "{name}: not swept");
-        assert!(present("recent").await, "{name}: swept within the hour");
-        assert!(present("sweeper").await, "{name}");
+        assert!(
+            !read(&store, "stale").await.0.is_some(),
+            "{name}: not swept"
+        );
+        assert!(
+            read(&store, "recent").await.0.is_some(),
+            "{name}: swept within the hour"
+        );
+        assert!(read(&store, "sweeper").await.0.is_some(), "{name}");
     }
 }

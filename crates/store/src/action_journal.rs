@@ -36,7 +36,7 @@ use sqlx::{Any, Row, Transaction};
 use zeroize::Zeroizing;
 
 use crate::model::{from_unix, unix};
-use crate::{FailPoint, Store, StoreError};
+use crate::{Backend, FailPoint, Store, StoreError};
 
 /// The `prev_hash` of a chain's first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -233,49 +233,81 @@ fn entry_hash(key: &JournalKey, prev_hash: &str, e: &Hashed<'_>) -> String {
         key.bytes(),
         &[prev_hash.as_bytes(), b"\n", canonical.as_bytes()],
     );
-    mac.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(2 * mac.len());
+    for b in mac.iter() {
+        hex.push(char::from(HEX_DIGITS[usize::from(b >> 4)]));
+        hex.push(char::from(HEX_DIGITS[usize::from(b & 0x0f)]));
+    }
+    hex
 }
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 /// Appends `e` to its chain inside `tx`, the transaction of the change it
 /// records; returns the entry's id. Honours [`FailPoint::BeforeJournal`].
 /// Needs the store's journal key ([`Store::with_journal_key`]).
 pub(crate) async fn append_in(
     store: &Store,
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     at: SystemTime,
     e: &ActionEntry,
 ) -> Result<i64, StoreError> {
     store.failpoint(FailPoint::BeforeJournal)?;
     let key = store.journal_key().ok_or(StoreError::JournalKeyMissing)?;
     let chain = chain_of(e.account_id);
+    let head = sqlx::query(ADVANCE_HEAD)
+        .bind(&chain)
+        .bind(GENESIS)
+        .fetch_one(&mut **tx)
+        .await?;
+    let head = Head {
+        seq: head.try_get("seq")?,
+        prev_hash: head.try_get("hash")?,
+    };
+    write_entry_in(store, tx, &key, &chain, head, at, e).await
+}
+
+/// Takes the next number of chain `$1` (creating the chain, its previous
+/// hash `$2` = [`GENESIS`], on its first entry) and returns it with the
+/// previous entry's hash. The head row stays locked until the transaction
+/// ends: appends to one chain are serialised, different chains are not.
+const ADVANCE_HEAD: &str = "INSERT INTO journal_heads (chain, seq, hash) VALUES ($1, 1, $2)
+     ON CONFLICT (chain) DO UPDATE SET seq = journal_heads.seq + 1
+     RETURNING seq, hash";
+
+/// A chain's next position, taken by [`ADVANCE_HEAD`] (or by a statement
+/// that folds it in, as the e-signature login's).
+#[derive(Debug)]
+pub(crate) struct Head {
+    /// The new entry's `seq`.
+    pub(crate) seq: i64,
+    /// The hash of the entry before it ([`GENESIS`] for the first).
+    pub(crate) prev_hash: String,
+}
+
+/// Writes entry `e` at position `head` of `chain` (taken in `tx`) and
+/// moves the head's hash to it; returns the entry's id. One round trip on
+/// PostgreSQL (both writes in one statement), two on SQLite.
+pub(crate) async fn write_entry_in(
+    store: &Store,
+    tx: &mut Transaction<'_, Any>,
+    key: &JournalKey,
+    chain: &str,
+    head: Head,
+    at: SystemTime,
+    e: &ActionEntry,
+) -> Result<i64, StoreError> {
     let details = match &e.details {
         Value::Null => "{}".to_owned(),
         v => v.to_string(),
     };
-    sqlx::query(
-        "INSERT INTO journal_heads (chain, seq, hash) VALUES ($1, 0, $2)
-         ON CONFLICT (chain) DO NOTHING",
-    )
-    .bind(&chain)
-    .bind(GENESIS)
-    .execute(&mut **tx)
-    .await?;
-    // Taking the next number locks the head row until this transaction
-    // ends: appends to one chain are serialised, different chains are not.
-    let head =
-        sqlx::query("UPDATE journal_heads SET seq = seq + 1 WHERE chain = $1 RETURNING seq, hash")
-            .bind(&chain)
-            .fetch_one(&mut **tx)
-            .await?;
-    let seq: i64 = head.try_get("seq")?;
-    let prev_hash: String = head.try_get("hash")?;
     let at = unix(at);
     let hash = entry_hash(
-        &key,
-        &prev_hash,
+        key,
+        &head.prev_hash,
         &Hashed {
-            chain: &chain,
-            seq,
+            chain,
+            seq: head.seq,
             account_id: e.account_id,
             at,
             action: &e.action,
@@ -285,29 +317,45 @@ pub(crate) async fn append_in(
             details: &details,
         },
     );
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO action_journal (chain, seq, account_id, at, action, result, ip, user_agent,
-             details, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-    )
-    .bind(&chain)
-    .bind(seq)
-    .bind(e.account_id)
-    .bind(at)
-    .bind(&e.action)
-    .bind(&e.result)
-    .bind(e.ip.as_deref())
-    .bind(e.user_agent.as_deref())
-    .bind(&details)
-    .bind(&prev_hash)
-    .bind(&hash)
-    .fetch_one(&mut **tx)
-    .await?;
-    sqlx::query("UPDATE journal_heads SET hash = $2 WHERE chain = $1")
-        .bind(&chain)
+    let insert = match store.backend() {
+        // Data-modifying WITH: the entry and the head's hash in one
+        // statement (PostgreSQL runs the UPDATE whether or not the outer
+        // SELECT reads it).
+        Backend::Postgres => concat!(
+            "WITH entry AS (",
+            "INSERT INTO action_journal (chain, seq, account_id, at, action, result, ip,
+                 user_agent, details, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            "), head AS (UPDATE journal_heads SET hash = $11 WHERE chain = $1) ",
+            "SELECT id FROM entry"
+        ),
+        Backend::Sqlite => {
+            "INSERT INTO action_journal (chain, seq, account_id, at, action, result, ip,
+                 user_agent, details, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id"
+        }
+    };
+    let id: i64 = sqlx::query_scalar(insert)
+        .bind(chain)
+        .bind(head.seq)
+        .bind(e.account_id)
+        .bind(at)
+        .bind(&e.action)
+        .bind(&e.result)
+        .bind(e.ip.as_deref())
+        .bind(e.user_agent.as_deref())
+        .bind(&details)
+        .bind(&head.prev_hash)
         .bind(&hash)
-        .execute(&mut **tx)
+        .fetch_one(&mut **tx)
         .await?;
+    if store.backend() == Backend::Sqlite {
+        sqlx::query("UPDATE journal_heads SET hash = $2 WHERE chain = $1")
+            .bind(chain)
+            .bind(&hash)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(id)
 }
 

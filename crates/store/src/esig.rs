@@ -10,17 +10,21 @@
 
 use std::time::SystemTime;
 
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, Row};
 
 use crate::accounts::AccountLevel;
-use crate::action_journal::{ActionEntry, append_in};
+use crate::action_journal::{ActionEntry, GENESIS, Head, append_in, chain_of, write_entry_in};
 use crate::model::{from_unix, unix};
-use crate::sessions::{NewSession, SessionRecord, insert_in};
-use crate::{Store, StoreError};
+use crate::sessions::{NewSession, SessionRecord, insert_in, session_record};
+use crate::{Backend, Store, StoreError};
 
 /// Challenges that expired longer ago than this are deleted.
 const CHALLENGE_KEEP_SECS: i64 = 3600;
+
+/// One challenge in this many (by row id) sweeps the expired ones.
+pub const CHALLENGE_SWEEP_EVERY: i64 = 64;
 
 /// A challenge being issued.
 #[derive(Debug, Clone)]
@@ -163,6 +167,41 @@ pub struct EsigLoginOutcome {
     pub confirmed: bool,
 }
 
+/// A pooled connection held through one e-signature login attempt, so
+/// that the read of checks 3 and 8 and the login's transaction share it:
+/// one connection handed out and back (and pinged by the pool) instead of
+/// two. Empty until first used. Release it ([`LoginConnection::release`])
+/// before anything slow or anything that takes another connection of the
+/// same pool (a revocation check on the network, another store call):
+/// attempts holding every connection while waiting for one more would
+/// wait for each other.
+#[derive(Default)]
+pub struct LoginConnection(Option<PoolConnection<Any>>);
+
+impl std::fmt::Debug for LoginConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("LoginConnection")
+            .field(&self.0.is_some())
+            .finish()
+    }
+}
+
+impl LoginConnection {
+    /// Hands the connection back to the pool, if one is held.
+    pub fn release(&mut self) {
+        self.0 = None;
+    }
+
+    /// The held connection, taken from `store`'s pool first if need be.
+    async fn get(&mut self, store: &Store) -> Result<&mut PoolConnection<Any>, StoreError> {
+        let conn = match self.0.take() {
+            Some(conn) => conn,
+            None => store.pool().acquire().await?,
+        };
+        Ok(self.0.insert(conn))
+    }
+}
+
 /// A cached revocation status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CachedStatus {
@@ -209,11 +248,16 @@ pub struct LoginAccount {
 const ACCOUNT_COLUMNS: &str = "a.id, a.level, a.snils, a.blocked, a.locked_until";
 
 fn login_account(row: &AnyRow) -> Result<LoginAccount, StoreError> {
+    login_account_as(row, row.try_get("id")?)
+}
+
+/// An account's columns (but its id) from `row`.
+fn login_account_as(row: &AnyRow, id: i64) -> Result<LoginAccount, StoreError> {
     let level: String = row.try_get("level")?;
     let blocked: i64 = row.try_get("blocked")?;
     let locked: Option<i64> = row.try_get("locked_until")?;
     Ok(LoginAccount {
-        id: row.try_get("id")?,
+        id,
         level: match level.as_str() {
             "simplified" => AccountLevel::Simplified,
             "standard" => AccountLevel::Standard,
@@ -226,23 +270,34 @@ fn login_account(row: &AnyRow) -> Result<LoginAccount, StoreError> {
     })
 }
 
-impl Store {
-    /// The account a live binding of this certificate belongs to.
-    pub async fn esig_account_by_certificate(
-        &self,
-        fingerprint: &str,
-    ) -> Result<Option<LoginAccount>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM account_certificates c
-             JOIN accounts a ON a.id = c.account_id
-             WHERE c.fingerprint = $1 AND c.unbound_at IS NULL"
-        ))
-        .bind(fingerprint)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(login_account).transpose()
-    }
+/// The first statement of a successful login on PostgreSQL: consume
+/// challenge `$2` at `$1`, start the session (`$3`–`$8`) and take the next
+/// number of journal chain `$9` (created with previous hash `$10`, as
+/// `action_journal`'s ADVANCE_HEAD does). No row: the challenge was
+/// consumed meanwhile, and nothing was written.
+const CONSUME_START_ADVANCE: &str = "WITH consumed AS (
+         UPDATE esig_challenges SET used_at = $1 WHERE id = $2 AND used_at IS NULL RETURNING id
+     ), session AS (
+         INSERT INTO sessions (token_hash, account_id, amr, ip, user_agent, created_at,
+             last_seen_at, absolute_expires_at)
+         SELECT $3, $4, $5, $6, $7, $1, $1, $8 FROM consumed RETURNING id
+     ), head AS (
+         INSERT INTO journal_heads (chain, seq, hash) SELECT $9, 1, $10 FROM consumed
+         ON CONFLICT (chain) DO UPDATE SET seq = journal_heads.seq + 1
+         RETURNING seq, hash
+     )
+     SELECT session.id AS session_id, head.seq, head.hash FROM session, head";
 
+fn challenge_used(id: i64) -> StoreError {
+    StoreError::WrongState {
+        object: "challenge",
+        id: id.to_string(),
+        actual: "used".into(),
+        expected: "unused",
+    }
+}
+
+impl Store {
     /// The account with this SNILS (digits only).
     pub async fn esig_account_by_snils(
         &self,
@@ -257,38 +312,77 @@ impl Store {
         row.as_ref().map(login_account).transpose()
     }
 
-    /// Stores a new challenge, and deletes those that expired more than an
-    /// hour before `at`.
+    /// Stores a new challenge; every [`CHALLENGE_SWEEP_EVERY`]th one also
+    /// deletes the challenges that expired more than an hour before `at`.
+    ///
+    /// On PostgreSQL the insert commits asynchronously
+    /// (`synchronous_commit = off` for its own transaction only): a
+    /// challenge lost in a crash in the next fraction of a second costs the
+    /// user a retry, while waiting for the WAL flush would cost every login
+    /// a disk write. The login that consumes it commits durably.
     pub async fn insert_esig_challenge(&self, c: &NewChallenge<'_>) -> Result<i64, StoreError> {
-        sqlx::query("DELETE FROM esig_challenges WHERE expires_at < $1")
-            .bind(unix(c.at) - CHALLENGE_KEEP_SECS)
-            .execute(self.pool())
+        let insert = match self.backend() {
+            // set_config(…, true) lasts until the end of the statement's
+            // own (implicit) transaction, whose commit reads it.
+            Backend::Postgres => {
+                "INSERT INTO esig_challenges (challenge, binding_hash, ip, created_at, expires_at)
+                 SELECT $1, $2, $3, $4, $5
+                 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
+                 RETURNING id"
+            }
+            Backend::Sqlite => {
+                "INSERT INTO esig_challenges (challenge, binding_hash, ip, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id"
+            }
+        };
+        let id: i64 = sqlx::query_scalar(insert)
+            .bind(c.challenge)
+            .bind(c.binding_hash)
+            .bind(c.ip)
+            .bind(unix(c.at))
+            .bind(unix(c.expires_at))
+            .fetch_one(self.pool())
             .await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO esig_challenges (challenge, binding_hash, ip, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(c.challenge)
-        .bind(c.binding_hash)
-        .bind(c.ip)
-        .bind(unix(c.at))
-        .bind(unix(c.expires_at))
-        .fetch_one(self.pool())
-        .await?;
+        if id % CHALLENGE_SWEEP_EVERY == 0 {
+            sqlx::query("DELETE FROM esig_challenges WHERE expires_at < $1")
+                .bind(unix(c.at) - CHALLENGE_KEEP_SECS)
+                .execute(self.pool())
+                .await?;
+        }
         Ok(id)
     }
 
-    /// The challenge with this value, if it was issued (and not yet
-    /// cleaned up).
-    pub async fn esig_challenge(&self, value: &str) -> Result<Option<ChallengeRecord>, StoreError> {
+    /// What check 3 and check 8 read, in one query on the connection
+    /// `held` (taken from the pool if it holds none): the challenge with
+    /// this value (if it was issued and not yet cleaned up) and the
+    /// account a live binding of the certificate with this fingerprint
+    /// belongs to.
+    pub async fn esig_challenge_and_account(
+        &self,
+        held: &mut LoginConnection,
+        challenge_value: &str,
+        fingerprint: &str,
+    ) -> Result<(Option<ChallengeRecord>, Option<LoginAccount>), StoreError> {
         let row = sqlx::query(
-            "SELECT id, challenge, binding_hash, created_at, expires_at, used_at
-             FROM esig_challenges WHERE challenge = $1",
+            "SELECT c.id, c.challenge, c.binding_hash, c.created_at, c.expires_at, c.used_at,
+                 a.id AS account_id, a.level, a.snils, a.blocked, a.locked_until
+             FROM (SELECT 1 AS one) AS one
+             LEFT JOIN esig_challenges c ON c.challenge = $1
+             LEFT JOIN (SELECT a.id, a.level, a.snils, a.blocked, a.locked_until
+                        FROM account_certificates b JOIN accounts a ON a.id = b.account_id
+                        WHERE b.fingerprint = $2 AND b.unbound_at IS NULL) AS a ON 1 = 1",
         )
-        .bind(value)
-        .fetch_optional(self.pool())
+        .bind(challenge_value)
+        .bind(fingerprint)
+        .fetch_one(&mut **held.get(self).await?)
         .await?;
-        row.as_ref().map(challenge).transpose()
+        let challenge_id: Option<i64> = row.try_get("id")?;
+        let account_id: Option<i64> = row.try_get("account_id")?;
+        let record = challenge_id.map(|_| challenge(&row)).transpose()?;
+        let account = account_id
+            .map(|id| login_account_as(&row, id))
+            .transpose()?;
+        Ok((record, account))
     }
 
     /// The live binding of the certificate with this fingerprint.
@@ -323,32 +417,64 @@ impl Store {
     }
 
     /// Consumes the challenge, binds the certificate, raises the account,
-    /// starts the session and journals the login — all or nothing.
+    /// starts the session and journals the login — all or nothing, on the
+    /// connection `held` (taken from the pool if it holds none).
     ///
     /// Refused with [`StoreError::WrongState`] when the challenge was
     /// consumed meanwhile (`object = "challenge"`), or the certificate was
     /// bound to another account meanwhile (`"certificate"`).
     pub async fn complete_esig_login(
         &self,
+        held: &mut LoginConnection,
         login: &EsigLogin<'_>,
     ) -> Result<EsigLoginOutcome, StoreError> {
         let at = login.session.at;
-        let mut tx = self.begin().await?;
-        let consumed = sqlx::query(
-            "UPDATE esig_challenges SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
-        )
-        .bind(unix(at))
-        .bind(login.challenge_id)
-        .execute(&mut *tx)
-        .await?;
-        if consumed.rows_affected() != 1 {
-            return Err(StoreError::WrongState {
-                object: "challenge",
-                id: login.challenge_id.to_string(),
-                actual: "used".into(),
-                expected: "unused",
-            });
-        }
+        let conn = held.get(self).await?;
+        let mut tx = self.begin_on(conn).await?;
+        // PostgreSQL: consuming the challenge, starting the session and
+        // taking the journal chain's next number are one statement.
+        let started = match self.backend() {
+            Backend::Postgres => {
+                let chain = chain_of(login.journal.account_id);
+                let row = sqlx::query(CONSUME_START_ADVANCE)
+                    .bind(unix(at))
+                    .bind(login.challenge_id)
+                    .bind(login.session.token_hash)
+                    .bind(login.session.account_id)
+                    .bind(login.session.amr)
+                    .bind(login.session.ip)
+                    .bind(login.session.user_agent)
+                    .bind(unix(login.session.absolute_expires_at))
+                    .bind(&chain)
+                    .bind(GENESIS)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match row {
+                    Some(row) => Some((
+                        session_record(&login.session, row.try_get("session_id")?),
+                        chain,
+                        Head {
+                            seq: row.try_get("seq")?,
+                            prev_hash: row.try_get("hash")?,
+                        },
+                    )),
+                    None => return Err(challenge_used(login.challenge_id)),
+                }
+            }
+            Backend::Sqlite => {
+                let consumed = sqlx::query(
+                    "UPDATE esig_challenges SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
+                )
+                .bind(unix(at))
+                .bind(login.challenge_id)
+                .execute(&mut *tx)
+                .await?;
+                if consumed.rows_affected() != 1 {
+                    return Err(challenge_used(login.challenge_id));
+                }
+                None
+            }
+        };
         let mut bound_certificate = None;
         if let Some(b) = &login.bind {
             // ON CONFLICT: the partial unique index on live bindings; a
@@ -416,9 +542,20 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        let session = insert_in(&mut tx, &login.session).await?;
-        self.failpoint(crate::FailPoint::BeforeJournal)?;
-        append_in(self, &mut tx, at, &login.journal).await?;
+        let session = match started {
+            Some((session, chain, head)) => {
+                self.failpoint(crate::FailPoint::BeforeJournal)?;
+                let key = self.journal_key().ok_or(StoreError::JournalKeyMissing)?;
+                write_entry_in(self, &mut tx, &key, &chain, head, at, &login.journal).await?;
+                session
+            }
+            None => {
+                let session = insert_in(&mut tx, &login.session).await?;
+                self.failpoint(crate::FailPoint::BeforeJournal)?;
+                append_in(self, &mut tx, at, &login.journal).await?;
+                session
+            }
+        };
         self.failpoint(crate::FailPoint::BeforeCommit)?;
         tx.commit().await?;
         Ok(EsigLoginOutcome {

@@ -84,6 +84,10 @@ pub enum FailPoint {
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                               PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;";
 
+/// A pooled connection idle for this long is pinged before it is handed
+/// out again ([`Store::open_with_pool`]).
+const PING_IDLE: Duration = Duration::from_secs(1);
+
 /// The podpis database: a connection pool over SQLite or PostgreSQL with
 /// the schema migrated to [`SCHEMA_VERSION`]. Cheap to clone (the pool is
 /// shared).
@@ -114,9 +118,12 @@ impl Store {
     }
 
     /// As [`Store::open`], with at most `max_connections` pooled
-    /// connections (default: 4 on SQLite, which has one writer anyway; 8 on
-    /// PostgreSQL). A busy PostgreSQL node serves more concurrent
-    /// transactions with more, and their commits share WAL flushes.
+    /// connections (default: 4 on SQLite, which has one writer anyway; 16
+    /// on PostgreSQL). On PostgreSQL a connection mostly waits — for the
+    /// network, and for its commit's WAL flush — so more connections than
+    /// cores pay: commits in flight together share one flush
+    /// (docs/performance.md, e-signature logins). Connections are opened
+    /// as the load needs them.
     pub async fn open_with_pool(
         url: &str,
         max_connections: Option<u32>,
@@ -141,9 +148,24 @@ impl Store {
                     })
                 }),
             Backend::Postgres => {
-                AnyPoolOptions::new().max_connections(max_connections.unwrap_or(8))
+                AnyPoolOptions::new().max_connections(max_connections.unwrap_or(16))
             }
         };
+        // sqlx pings every connection it hands out (one round trip to the
+        // server before each query or transaction). A connection that
+        // came back to the pool less than PING_IDLE ago is handed out
+        // as it is; one idle for longer is pinged first, and replaced if
+        // the server has gone away meanwhile.
+        let options = options
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_IDLE {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            });
         let url = match backend {
             Backend::Sqlite if !url.contains("mode=") => {
                 format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
@@ -225,6 +247,17 @@ impl Store {
         Ok(match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// The same on a connection the caller holds.
+    pub(crate) async fn begin_on<'c>(
+        &self,
+        conn: &'c mut AnyConnection,
+    ) -> Result<Transaction<'c, Any>, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => conn.begin().await?,
         })
     }
 

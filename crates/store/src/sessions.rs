@@ -85,7 +85,7 @@ fn session(row: &AnyRow) -> Result<SessionRecord, StoreError> {
 /// Starts a session inside `tx` (the caller journals the login in the
 /// same transaction).
 pub(crate) async fn insert_in(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     s: &NewSession<'_>,
 ) -> Result<SessionRecord, StoreError> {
     let id: i64 = sqlx::query_scalar(
@@ -102,7 +102,12 @@ pub(crate) async fn insert_in(
     .bind(unix(s.absolute_expires_at))
     .fetch_one(&mut **tx)
     .await?;
-    Ok(SessionRecord {
+    Ok(session_record(s, id))
+}
+
+/// The record of session `s`, stored as row `id`.
+pub(crate) fn session_record(s: &NewSession<'_>, id: i64) -> SessionRecord {
+    SessionRecord {
         id,
         account_id: s.account_id,
         amr: s.amr.to_owned(),
@@ -113,7 +118,7 @@ pub(crate) async fn insert_in(
         absolute_expires_at: from_unix(unix(s.absolute_expires_at)),
         ended_at: None,
         end_reason: None,
-    })
+    }
 }
 
 /// Ends every live session of `account_id` except `keep` inside `tx`;

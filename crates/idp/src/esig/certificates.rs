@@ -121,7 +121,7 @@ impl Esig {
                 Ok(cert) => match self.path(&b.fingerprint, &cert, &[], now) {
                     Ok(path) => match path.path.get(1) {
                         Some(issuer) => {
-                            self.check_revocation(&b.fingerprint, &cert, issuer, now)
+                            self.check_revocation(&b.fingerprint, &cert, issuer, now, None)
                                 .await
                         }
                         None => Ok(()),

@@ -64,7 +64,7 @@ use sha2::{Digest, Sha256};
 use store::Store;
 use store::accounts::AccountLevel;
 use store::action_journal::ActionEntry;
-use store::esig::{EsigLogin, NewBinding};
+use store::esig::{EsigLogin, LoginConnection, NewBinding};
 use store::sessions::{NewSession, SessionRecord};
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::KeyUsages;
@@ -334,10 +334,17 @@ impl Esig {
         attempt.details.insert("subject".into(), json!(subject));
         attempt.details.insert("issuer".into(), json!(issuer));
 
-        // 3. The challenge: issued, unused, unexpired, this session's.
-        let record = match &challenge_bytes {
-            Some(_) => self.store.esig_challenge(req.challenge.trim()).await?,
-            None => None,
+        // 3. The challenge: issued, unused, unexpired, this session's. The
+        // same query reads the account of a bound certificate (check 8);
+        // its connection is kept for the login's transaction.
+        let mut held = LoginConnection::default();
+        let (record, bound) = match &challenge_bytes {
+            Some(_) => {
+                self.store
+                    .esig_challenge_and_account(&mut held, req.challenge.trim(), &fingerprint)
+                    .await?
+            }
+            None => (None, None),
         };
         let Some(record) = record else {
             return Err(EsigError::ChallengeReused);
@@ -373,16 +380,16 @@ impl Esig {
             return Err(EsigError::CertNotQualified(why.clone()));
         }
 
-        // 7. Revocation of the signer's certificate.
+        // 7. Revocation of the signer's certificate (unless the node's
+        // memory answers, the connection goes back to the pool first).
         if let Some(issuer_cert) = path.path.get(1) {
-            self.check_revocation(&fingerprint, leaf, issuer_cert, now)
+            self.check_revocation(&fingerprint, leaf, issuer_cert, now, Some(&mut held))
                 .await?;
         }
 
         // 8. The account.
         let identity = SubjectIdentity::from_name(tbs.subject());
         let snils = identity.snils.as_ref().map(|s| s.digits());
-        let bound = self.store.esig_account_by_certificate(&fingerprint).await?;
         let (account, bind, confirm) = match bound {
             Some(account) => {
                 attempt.account_id = Some(account.id);
@@ -395,6 +402,7 @@ impl Esig {
                 let Some(snils) = &snils else {
                     return Err(EsigError::IdentityMismatch);
                 };
+                held.release();
                 let account = self
                     .store
                     .esig_account_by_snils(snils)
@@ -430,10 +438,9 @@ impl Esig {
             result: "ok".into(),
             ip: req.ip.map(str::to_owned),
             user_agent: req.user_agent.map(str::to_owned),
-            details: serde_json::Value::Object(details.clone()),
+            details: serde_json::Value::Object(details),
         };
-        attempt.details = details;
-        let login = EsigLogin {
+        let mut login = EsigLogin {
             challenge_id: record.id,
             account_id: account.id,
             bind: bind.then_some(NewBinding {
@@ -458,7 +465,14 @@ impl Esig {
             },
             journal,
         };
-        let outcome = match self.store.complete_esig_login(&login).await {
+        let completed = self.store.complete_esig_login(&mut held, &login).await;
+        if completed.is_err() {
+            // The refusal's journal entry carries what is known.
+            if let serde_json::Value::Object(details) = std::mem::take(&mut login.journal.details) {
+                attempt.details = details;
+            }
+        }
+        let outcome = match completed {
             Ok(o) => o,
             Err(store::StoreError::WrongState {
                 object: "challenge",

@@ -11,7 +11,7 @@ use std::time::SystemTime;
 
 use pki::crl::reason_name;
 use pki::revocation::{Evidence, EvidenceOrigin, RevocationError, RevocationStatus};
-use store::esig::{CachedRevocation, CachedStatus};
+use store::esig::{CachedRevocation, CachedStatus, LoginConnection};
 use store::{reason_code, reason_from_code};
 use x509_cert::Certificate;
 
@@ -59,16 +59,22 @@ fn origin(origin: &EvidenceOrigin) -> &str {
 
 impl Esig {
     /// Check 7 for `leaf` (whose fingerprint is `key`: a certificate's
-    /// issuer is settled by its validated path) issued by `issuer`.
+    /// issuer is settled by its validated path) issued by `issuer`. Beyond
+    /// the node's memory it reads the shared cache and the network, after
+    /// handing `held` back to the pool.
     pub(super) async fn check_revocation(
         &self,
         key: &str,
         leaf: &Certificate,
         issuer: &Certificate,
         now: SystemTime,
+        held: Option<&mut LoginConnection>,
     ) -> Result<(), EsigError> {
         if let Some(hit) = self.revocations.get(key, now) {
             return verdict(&hit);
+        }
+        if let Some(held) = held {
+            held.release();
         }
         if let Some(shared) = self.store.cached_revocation(key, now).await? {
             self.revocations.put(key, shared.clone());

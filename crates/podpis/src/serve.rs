@@ -136,6 +136,8 @@ struct IdpConfig {
     esig_login_when_locked: Option<bool>,
     /// The notifier's file outbox (DATA/outbox).
     outbox_dir: Option<PathBuf>,
+    /// Send e-mail over SMTP (phone messages stay in the outbox).
+    smtp: Option<idp::smtp::SmtpSettings>,
     /// Demo mode: the outbox page for anyone (on only for the demo).
     demo: Option<bool>,
     /// The `Secure` cookie attribute (default: on when tls_in_front).
@@ -288,13 +290,14 @@ async fn serve(args: &ServeArgs) -> Result<()> {
         .outbox_dir
         .clone()
         .unwrap_or_else(|| data.join("outbox"));
-    let idp = idp::Idp::new(
-        store,
-        Arc::new(idp::SystemClock),
-        keys,
-        Arc::new(idp::FileOutbox::new(outbox)),
-        policy,
-    );
+    let outbox: Arc<dyn idp::Notifier> = Arc::new(idp::FileOutbox::new(outbox));
+    let notifier: Arc<dyn idp::Notifier> = match &config.idp.smtp {
+        Some(smtp) => Arc::new(
+            idp::smtp::SmtpNotifier::new(smtp, outbox).map_err(|e| crate::files::user_error(&e))?,
+        ),
+        None => outbox,
+    };
+    let idp = idp::Idp::new(store, Arc::new(idp::SystemClock), keys, notifier, policy);
     // Signal handlers first: a SIGTERM right after the address line is
     // printed must stop the server gracefully, not kill it.
     let stop = shutdown()?;
@@ -415,10 +418,10 @@ fn app(ca: Option<CaParts>, idp: idp::Idp, extras: Extras) -> Router {
         .merge(idp::api::esig::router(idp::api::esig::EsigApi {
             secure_cookies: idp.policy().secure_cookies,
             idp: idp.clone(),
-            esig: extras.esig,
+            esig: extras.esig.clone(),
         }))
         .merge(idp::oidc::router(extras.oidc))
-        .merge(portal::router(idp));
+        .merge(portal::router(idp, extras.esig));
     let with_ca = ca.is_some();
     if let Some(parts) = ca {
         router = router.merge(ca::api::router(ApiState::new(parts.ca, parts.api_config)));
@@ -470,7 +473,10 @@ impl Extras {
             Arc::new(idp::SystemClock),
             Arc::new(keys),
             Arc::new(idp::oidc::IdpSessions::new(idp.clone())),
-            idp::oidc::OidcConfig::new(issuer),
+            idp::oidc::OidcConfig {
+                trust_forwarded_for: idp.policy().trust_forwarded_for,
+                ..idp::oidc::OidcConfig::new(issuer)
+            },
         );
         Ok(Extras { esig, oidc })
     }

@@ -26,6 +26,6 @@ pub mod lang;
 mod pages;
 mod time;
 
-pub use certificates::{CertStatus, WARN_DAYS, status_of};
+pub use certificates::CertStatus;
 pub use lang::Lang;
 pub use pages::{ANON_CSRF_COOKIE, router};

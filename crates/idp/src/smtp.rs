@@ -82,11 +82,7 @@ impl SmtpSettings {
     /// username). Exactly one source with a username; none without.
     pub fn password(&self) -> Result<Option<Zeroizing<String>>, AccountError> {
         let bad = |what: &str| AccountError::SmtpConfig(what.to_owned());
-        match (
-            &self.username,
-            &self.password_file,
-            &self.password_env,
-        ) {
+        match (&self.username, &self.password_file, &self.password_env) {
             (None, None, None) => Ok(None),
             (None, _, _) => Err(bad("password_file/password_env without username")),
             (Some(_), Some(_), Some(_)) => {
@@ -160,10 +156,8 @@ impl SmtpNotifier {
                 settings.timeout_seconds.unwrap_or(10).max(1),
             )));
         if let (Some(user), Some(password)) = (&settings.username, settings.password()?) {
-            builder = builder.credentials(Credentials::new(
-                user.clone(),
-                password.as_str().to_owned(),
-            ));
+            builder =
+                builder.credentials(Credentials::new(user.clone(), password.as_str().to_owned()));
         }
         Ok(SmtpNotifier {
             transport: builder.build(),
@@ -174,7 +168,8 @@ impl SmtpNotifier {
     }
 
     async fn send_mail(&self, message: &Message) -> Result<(), AccountError> {
-        let failed = |what: &str| AccountError::NotifyFailed(format!("SMTP {}: {what}", self.server));
+        let failed =
+            |what: &str| AccountError::NotifyFailed(format!("SMTP {}: {what}", self.server));
         let to: Mailbox = message
             .to
             .parse()
@@ -240,8 +235,8 @@ mod tests {
             "s3cret-pass"
         );
         assert!(!format!("{with_file:?}").contains("s3cret"));
-        let n = SmtpNotifier::new(&with_file, Arc::new(crate::FileOutbox::new(dir.path())))
-            .unwrap();
+        let n =
+            SmtpNotifier::new(&with_file, Arc::new(crate::FileOutbox::new(dir.path()))).unwrap();
         assert!(!format!("{n:?}").contains("s3cret"));
 
         let code = |s: &SmtpSettings| pki::Diagnostic::code(&s.password().unwrap_err());
@@ -270,8 +265,8 @@ mod tests {
             from: "not an address".into(),
             ..s
         };
-        let e = SmtpNotifier::new(&bad_from, Arc::new(crate::FileOutbox::new(dir.path())))
-            .unwrap_err();
+        let e =
+            SmtpNotifier::new(&bad_from, Arc::new(crate::FileOutbox::new(dir.path()))).unwrap_err();
         assert_eq!(pki::Diagnostic::code(&e), "SMTP_CONFIG_INVALID");
     }
 }

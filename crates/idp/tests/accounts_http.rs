@@ -695,7 +695,12 @@ fn registration_then_password_and_otp_login() {
             ip,
             json!({"document": "паспорт РФ 4510 123456", "snils": "112-233-445 96"}),
         );
-        assert_eq!(r.code(), "SNILS_INVALID_CHECKSUM", "{}", String::from_utf8_lossy(&r.body));
+        assert_eq!(
+            r.code(),
+            "SNILS_INVALID_CHECKSUM",
+            "{}",
+            String::from_utf8_lossy(&r.body)
+        );
         let r = s.post(
             &path,
             Auth::Basic("petrova", "operator-pass-1"),

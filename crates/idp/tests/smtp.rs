@@ -52,7 +52,10 @@ fn python() -> &'static Path {
                 .arg(&venv)
                 .status()
                 .expect("python3 runs");
-            assert!(made.success(), "python3 -m venv (Debian: apt-get install python3-venv)");
+            assert!(
+                made.success(),
+                "python3 -m venv (Debian: apt-get install python3-venv)"
+            );
             let pip = Command::new(&py)
                 .args(["-m", "pip", "install", "--quiet", "aiosmtpd==1.4.6"])
                 .status()
@@ -152,8 +155,14 @@ fn provider(store: store::Store, notifier: Arc<dyn Notifier>) -> Idp {
 
 /// The six digits after `label` in a message body.
 fn code_after(body: &str, label: &str) -> String {
-    let at = body.find(label).unwrap_or_else(|| panic!("{label} in {body}")) + label.len();
-    body[at..].chars().take_while(char::is_ascii_digit).collect()
+    let at = body
+        .find(label)
+        .unwrap_or_else(|| panic!("{label} in {body}"))
+        + label.len();
+    body[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect()
 }
 
 /// A registration that cannot send its code: refused with NOTIFY_FAILED,
@@ -170,16 +179,18 @@ async fn refused(idp: &Idp, url: &str, email: &str, smtp: Option<&Smtp>, what: &
         assert!(s.message(Duration::from_millis(500)).is_none(), "{what}");
     }
     let login = Login::parse(email).unwrap();
-    assert!(account::find(idp, &login).await.unwrap().is_none(), "{what}");
+    assert!(
+        account::find(idp, &login).await.unwrap().is_none(),
+        "{what}"
+    );
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(url).await.unwrap();
-    let open: Vec<(String,)> = sqlx::query_as(
-        "SELECT address FROM one_time_flows WHERE address = $1 AND used_at IS NULL",
-    )
-    .bind(email)
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    let open: Vec<(String,)> =
+        sqlx::query_as("SELECT address FROM one_time_flows WHERE address = $1 AND used_at IS NULL")
+            .bind(email)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     assert!(open.is_empty(), "{what}: the flow stays open");
     let journaled: Vec<(String,)> = sqlx::query_as(
         "SELECT result FROM action_journal WHERE action = 'account.registration'
@@ -240,10 +251,18 @@ async fn codes_go_out_by_smtp_on_both_databases() {
         let code = code_after(body, "Код для регистрации: ");
         assert_eq!(code.len(), 6, "{name}: {body}");
         assert_eq!(code, code_after(body, "Your registration code: "), "{name}");
-        assert!(outbox.recent(10).unwrap().is_empty(), "{name}: e-mail is not left in the outbox");
-        let account =
-            account::register_confirm(&idp, &started.pending, &code, &client).await.unwrap();
-        assert_eq!(account.email.as_deref(), Some("ivanov@example.ru"), "{name}");
+        assert!(
+            outbox.recent(10).unwrap().is_empty(),
+            "{name}: e-mail is not left in the outbox"
+        );
+        let account = account::register_confirm(&idp, &started.pending, &code, &client)
+            .await
+            .unwrap();
+        assert_eq!(
+            account.email.as_deref(),
+            Some("ivanov@example.ru"),
+            "{name}"
+        );
 
         // A phone's message goes to the outbox (an SMS gateway's), not by mail.
         account::register_start(
@@ -266,7 +285,14 @@ async fn codes_go_out_by_smtp_on_both_databases() {
         )
         .unwrap();
         let idp_wrong = provider(store.clone(), Arc::new(wrong));
-        refused(&idp_wrong, &url, "wrong-pass@example.ru", Some(&smtp), "wrong password").await;
+        refused(
+            &idp_wrong,
+            &url,
+            "wrong-pass@example.ru",
+            Some(&smtp),
+            "wrong password",
+        )
+        .await;
 
         // STARTTLS demanded of a server that offers none: no downgrade, no
         // password sent in the clear.
@@ -276,7 +302,14 @@ async fn codes_go_out_by_smtp_on_both_databases() {
         )
         .unwrap();
         let idp_tls = provider(store.clone(), Arc::new(tls));
-        refused(&idp_tls, &url, "starttls@example.ru", Some(&smtp), "no STARTTLS").await;
+        refused(
+            &idp_tls,
+            &url,
+            "starttls@example.ru",
+            Some(&smtp),
+            "no STARTTLS",
+        )
+        .await;
 
         // The server down.
         drop(smtp);

@@ -17,9 +17,9 @@ use clap::{Args, Subcommand, ValueEnum};
 use idp::account::{Level, Login};
 use idp::oidc::{self, AuthMethod, ClientRegistration, ClientType, ProviderKeys, SigAlg};
 use idp::{AccountError, Client, Idp};
-use store::accounts::AccountRecord;
 use serde_json::json;
 use store::Store;
+use store::accounts::AccountRecord;
 
 use crate::files::{print, user_error};
 

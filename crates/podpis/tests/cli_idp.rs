@@ -255,11 +255,22 @@ fn accounts_confirmed_by_an_operator() {
 
         // Without the journal key (podpis serve makes it) nothing is done.
         let out = run(&[
-            "idp", "account", "confirm", "--login", "a@example.ru", "--document", "x",
-            "--operator", "petrova",
+            "idp",
+            "account",
+            "confirm",
+            "--login",
+            "a@example.ru",
+            "--document",
+            "x",
+            "--operator",
+            "petrova",
         ]);
         assert!(!out.status.success());
-        assert!(text(&out).contains("IDP_KEYS_UNAVAILABLE"), "{name}: {}", text(&out));
+        assert!(
+            text(&out).contains("IDP_KEYS_UNAVAILABLE"),
+            "{name}: {}",
+            text(&out)
+        );
 
         // Two accounts as the provider makes them: a simplified one and a
         // standard one (identity data entered).
@@ -328,8 +339,15 @@ fn accounts_confirmed_by_an_operator() {
 
         let confirm = |login: &str, snils: Option<&str>| {
             let mut args = vec![
-                "idp", "account", "confirm", "--login", login, "--document",
-                "паспорт РФ 4510 123456", "--operator", "petrova",
+                "idp",
+                "account",
+                "confirm",
+                "--login",
+                login,
+                "--document",
+                "паспорт РФ 4510 123456",
+                "--operator",
+                "petrova",
             ];
             if let Some(s) = snils {
                 args.extend(["--snils", s]);
@@ -339,34 +357,73 @@ fn accounts_confirmed_by_an_operator() {
         // Refusals, each with its code; nothing changes.
         let out = confirm("simple@example.ru", None);
         assert!(!out.status.success());
-        assert!(text(&out).contains("ACCOUNT_NOT_STANDARD"), "{name}: {}", text(&out));
+        assert!(
+            text(&out).contains("ACCOUNT_NOT_STANDARD"),
+            "{name}: {}",
+            text(&out)
+        );
         let out = confirm("8 916 123-45-67", Some("123-456-789 64"));
         assert!(!out.status.success());
-        assert!(text(&out).contains("ACCOUNT_SNILS_MISMATCH"), "{name}: {}", text(&out));
+        assert!(
+            text(&out).contains("ACCOUNT_SNILS_MISMATCH"),
+            "{name}: {}",
+            text(&out)
+        );
         let out = confirm("8 916 123-45-67", Some("112-233-445 96"));
-        assert!(text(&out).contains("SNILS_INVALID_CHECKSUM"), "{name}: {}", text(&out));
+        assert!(
+            text(&out).contains("SNILS_INVALID_CHECKSUM"),
+            "{name}: {}",
+            text(&out)
+        );
         let out = confirm("nobody@example.ru", None);
         assert!(!out.status.success());
-        assert!(text(&out).contains("ACCOUNT_NOT_FOUND"), "{name}: {}", text(&out));
+        assert!(
+            text(&out).contains("ACCOUNT_NOT_FOUND"),
+            "{name}: {}",
+            text(&out)
+        );
         let out = confirm("not a login", None);
-        assert!(text(&out).contains("LOGIN_INVALID"), "{name}: {}", text(&out));
-        assert_eq!(list(&["--level", "confirmed"]), serde_json::json!([]), "{name}");
+        assert!(
+            text(&out).contains("LOGIN_INVALID"),
+            "{name}: {}",
+            text(&out)
+        );
+        assert_eq!(
+            list(&["--level", "confirmed"]),
+            serde_json::json!([]),
+            "{name}"
+        );
 
         // Confirmed, by the phone in any spelling, the SNILS checked.
         let out = confirm("8 916 123-45-67", Some("112-233-445 95"));
         assert!(out.status.success(), "{name}: {}", text(&out));
         assert!(text(&out).contains("petrova"), "{name}");
-        let out = run(&["idp", "account", "show", "--login", "+79161234567", "--json"]);
+        let out = run(&[
+            "idp",
+            "account",
+            "show",
+            "--login",
+            "+79161234567",
+            "--json",
+        ]);
         let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(shown["level"], "confirmed", "{name}");
         assert_eq!(shown["confirmed_by"], "operator:petrova", "{name}");
         let out = run(&["idp", "account", "show", "--login", "+79161234567"]);
-        assert!(text(&out).contains("level: confirmed"), "{name}: {}", text(&out));
+        assert!(
+            text(&out).contains("level: confirmed"),
+            "{name}: {}",
+            text(&out)
+        );
         let confirmed = list(&["--level", "confirmed"]);
         assert_eq!(confirmed.as_array().unwrap().len(), 1, "{name}");
         let out = confirm("+79161234567", None);
         assert!(out.status.success(), "{name}");
-        assert!(text(&out).contains("already confirmed"), "{name}: {}", text(&out));
+        assert!(
+            text(&out).contains("already confirmed"),
+            "{name}: {}",
+            text(&out)
+        );
 
         // One entry in the user's journal, naming the operator; the chains
         // verify under the data directory's key.
@@ -397,4 +454,3 @@ fn accounts_confirmed_by_an_operator() {
         assert!(out.status.success(), "{name}: {}", text(&out));
     }
 }
-

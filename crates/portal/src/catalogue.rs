@@ -331,11 +331,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "Приложение-аутентификатор",
         "Authenticator app",
     ),
-    (
-        "action.login.password",
-        "Вход: пароль",
-        "Login: password",
-    ),
+    ("action.login.password", "Вход: пароль", "Login: password"),
     (
         "action.login.otp",
         "Вход: одноразовый код",
@@ -347,11 +343,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "Login with an electronic signature",
     ),
     ("action.logout", "Выход", "Logout"),
-    (
-        "action.session.ended",
-        "Сеанс завершён",
-        "Session ended",
-    ),
+    ("action.session.ended", "Сеанс завершён", "Session ended"),
     (
         "action.sessions.ended_all",
         "Выход на всех устройствах",

@@ -92,15 +92,15 @@ mod tests {
         let en = Lang::detect(Some("en"), &Default::default(), "/");
         let s = |st, days| CertStatus::of(&view(st, days));
         assert_eq!(s(CertificateStatus::Valid, 31), CertStatus::Valid);
-        assert_eq!(s(CertificateStatus::Expiring, 30), CertStatus::ExpiresIn(30));
+        assert_eq!(
+            s(CertificateStatus::Expiring, 30),
+            CertStatus::ExpiresIn(30)
+        );
         assert_eq!(s(CertificateStatus::Expiring, 0), CertStatus::ExpiresIn(0));
         assert_eq!(s(CertificateStatus::Expired, -2), CertStatus::Expired);
         assert_eq!(s(CertificateStatus::Revoked, 100), CertStatus::Revoked);
         assert_eq!(s(CertificateStatus::Unchecked, 100), CertStatus::Unchecked);
-        assert_eq!(
-            CertStatus::ExpiresIn(30).label(&l),
-            "истекает через 30 дн."
-        );
+        assert_eq!(CertStatus::ExpiresIn(30).label(&l), "истекает через 30 дн.");
         assert_eq!(CertStatus::ExpiresIn(3).label(&en), "expires in 3 days");
         assert_eq!(CertStatus::Expired.label(&en), "expired");
         assert_eq!(CertStatus::Revoked.label(&l), "отозван");

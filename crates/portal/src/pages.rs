@@ -823,8 +823,8 @@ async fn certificates_page(
     let mut rows = match bound_certificates(&p.esig, &c.l, s.account_id).await {
         Ok(rows) => rows,
         Err(e) => {
-            let status = StatusCode::from_u16(e.http_status())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status =
+                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             if status.is_server_error() {
                 tracing::error!(code = e.code(), error = %e, "listing bound certificates failed");
             }
@@ -890,7 +890,14 @@ async fn unbind(
     Path(id): Path<i64>,
     f: Result<Form<CsrfForm>, FormRejection>,
 ) -> Response {
-    let c = match ctx(&p.idp, &headers, &PageQuery::default(), "/cabinet/certificates").await {
+    let c = match ctx(
+        &p.idp,
+        &headers,
+        &PageQuery::default(),
+        "/cabinet/certificates",
+    )
+    .await
+    {
         Ok(c) => c,
         Err(r) => return r,
     };

@@ -29,7 +29,12 @@ struct Page {
 }
 
 /// A form-encoded request with the session cookie (no redirects followed).
-async fn page(method: &'static str, url: String, cookie: String, form: Vec<(&str, String)>) -> Page {
+async fn page(
+    method: &'static str,
+    url: String,
+    cookie: String,
+    form: Vec<(&str, String)>,
+) -> Page {
     let body: String = form_body(&form);
     tokio::task::spawn_blocking(move || {
         let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -87,16 +92,22 @@ fn row(html: &str, serial: &str) -> Option<(i64, String, String)> {
         if !tr.contains(&format!("<code>{serial}</code>")) {
             return None;
         }
-        let id = tr.split("data-id=\"").nth(1)?.split('"').next()?.parse().ok()?;
+        let id = tr
+            .split("data-id=\"")
+            .nth(1)?
+            .split('"')
+            .next()?
+            .parse()
+            .ok()?;
         let class = tr.split("data-status=\"").nth(1)?.split('"').next()?;
         Some((id, class.to_owned(), tr.to_owned()))
     })
 }
 
 fn rows(html: &str) -> usize {
-    html.split("<tbody>")
-        .nth(1)
-        .map_or(0, |t| t.split("</tbody>").next().unwrap().matches("<tr ").count())
+    html.split("<tbody>").nth(1).map_or(0, |t| {
+        t.split("</tbody>").next().unwrap().matches("<tr ").count()
+    })
 }
 
 /// The CSRF token of the page's forms.
@@ -165,9 +176,7 @@ async fn keys_and_certificates_page_on_both_databases() {
         let snils_a = next_snils();
         let account = insert_account(&url, "standard", Some(&snils_a), false, None).await;
         let valid = ca.issue(&snils_a, "Иванов").await;
-        let expiring = ca
-            .issue_at(&snils_a, "Иванов", t0() - 440 * DAY)
-            .await;
+        let expiring = ca.issue_at(&snils_a, "Иванов", t0() - 440 * DAY).await;
         let revoked = ca.issue(&snils_a, "Иванов").await;
         let mut cookie = String::new();
         for h in [&valid, &expiring, &revoked] {
@@ -181,11 +190,22 @@ async fn keys_and_certificates_page_on_both_databases() {
         let serial = |h: &Holder| pki::validation::serial_hex(&h.cert);
         let expiring_days = whole_days(
             t0(),
-            expiring.cert.tbs_certificate().validity().not_after.to_system_time(),
+            expiring
+                .cert
+                .tbs_certificate()
+                .validity()
+                .not_after
+                .to_system_time(),
         );
         assert!((1..=30).contains(&expiring_days), "{name}: {expiring_days}");
 
-        let list = page("GET", format!("{base}/cabinet/certificates"), cookie.clone(), vec![]).await;
+        let list = page(
+            "GET",
+            format!("{base}/cabinet/certificates"),
+            cookie.clone(),
+            vec![],
+        )
+        .await;
         assert_eq!(list.status, 200, "{name}: {}", list.body);
         assert_eq!(rows(&list.body), 3, "{name}: {}", list.body);
         let (_, class, tr) = row(&list.body, &serial(&valid)).unwrap();
@@ -200,7 +220,10 @@ async fn keys_and_certificates_page_on_both_databases() {
         let (revoked_id, class, tr) = row(&list.body, &serial(&revoked)).unwrap();
         assert_eq!(class, "revoked", "{name}: {tr}");
         assert!(tr.contains(">отозван<"), "{name}: {tr}");
-        assert!(tr.contains(&format!("?unbind={revoked_id}")), "{name}: {tr}");
+        assert!(
+            tr.contains(&format!("?unbind={revoked_id}")),
+            "{name}: {tr}"
+        );
         let en = page(
             "GET",
             format!("{base}/cabinet/certificates?lang=en"),
@@ -217,7 +240,13 @@ async fn keys_and_certificates_page_on_both_databases() {
         assert!(tr.contains(">revoked<"), "{name}: {tr}");
 
         // Without the page: to the login.
-        let anonymous = page("GET", format!("{base}/cabinet/certificates"), String::new(), vec![]).await;
+        let anonymous = page(
+            "GET",
+            format!("{base}/cabinet/certificates"),
+            String::new(),
+            vec![],
+        )
+        .await;
         assert_eq!(anonymous.status, 303, "{name}");
         assert_eq!(anonymous.location, "/login", "{name}");
 
@@ -240,7 +269,9 @@ async fn keys_and_certificates_page_on_both_databases() {
             .unwrap();
         assert!(section.contains(&serial(&revoked)), "{name}: {section}");
         assert!(
-            section.contains(&format!("action=\"/cabinet/certificates/{revoked_id}/unbind\"")),
+            section.contains(&format!(
+                "action=\"/cabinet/certificates/{revoked_id}/unbind\""
+            )),
             "{name}: {section}"
         );
         let token = csrf(section);
@@ -261,15 +292,40 @@ async fn keys_and_certificates_page_on_both_databases() {
                 assert!(r.body.contains("CSRF_FAILED"), "{name}: {}", r.body);
             }
         }
-        let still = page("GET", format!("{base}/cabinet/certificates"), cookie.clone(), vec![]).await;
+        let still = page(
+            "GET",
+            format!("{base}/cabinet/certificates"),
+            cookie.clone(),
+            vec![],
+        )
+        .await;
         assert_eq!(rows(&still.body), 3, "{name}");
 
         // Confirmed: unbound, journaled, a notice after the redirect.
-        let done = page("POST", unbind_url.clone(), cookie.clone(), vec![("csrf", token.clone())]).await;
+        let done = page(
+            "POST",
+            unbind_url.clone(),
+            cookie.clone(),
+            vec![("csrf", token.clone())],
+        )
+        .await;
         assert_eq!(done.status, 303, "{name}: {}", done.body);
-        assert_eq!(done.location, "/cabinet/certificates?done=unbound", "{name}");
-        let after = page("GET", format!("{base}{}", done.location), cookie.clone(), vec![]).await;
-        assert!(after.body.contains("Сертификат отвязан."), "{name}: {}", after.body);
+        assert_eq!(
+            done.location, "/cabinet/certificates?done=unbound",
+            "{name}"
+        );
+        let after = page(
+            "GET",
+            format!("{base}{}", done.location),
+            cookie.clone(),
+            vec![],
+        )
+        .await;
+        assert!(
+            after.body.contains("Сертификат отвязан."),
+            "{name}: {}",
+            after.body
+        );
         assert_eq!(rows(&after.body), 2, "{name}");
         assert!(row(&after.body, &serial(&revoked)).is_none(), "{name}");
         assert!(row(&after.body, &serial(&valid)).is_some(), "{name}");
@@ -282,10 +338,19 @@ async fn keys_and_certificates_page_on_both_databases() {
         )
         .await;
         assert_eq!(journaled.len(), 1, "{name}: {journaled:?}");
-        assert!(journaled[0].contains(&serial(&revoked)), "{name}: {journaled:?}");
+        assert!(
+            journaled[0].contains(&serial(&revoked)),
+            "{name}: {journaled:?}"
+        );
 
         // Again: it is gone.
-        let again = page("POST", unbind_url, cookie.clone(), vec![("csrf", token.clone())]).await;
+        let again = page(
+            "POST",
+            unbind_url,
+            cookie.clone(),
+            vec![("csrf", token.clone())],
+        )
+        .await;
         assert_eq!(again.status, 404, "{name}: {}", again.body);
         assert!(again.body.contains("ESIG_CERTIFICATE_NOT_FOUND"), "{name}");
         assert_eq!(rows(&again.body), 2, "{name}");
@@ -297,8 +362,13 @@ async fn keys_and_certificates_page_on_both_databases() {
         let b = login_with(&base, &other).await;
         assert_eq!(b.status, 200, "{name}: {b:?}");
         let other_cookie = session_cookie(&b);
-        let other_page =
-            page("GET", format!("{base}/cabinet/certificates"), other_cookie.clone(), vec![]).await;
+        let other_page = page(
+            "GET",
+            format!("{base}/cabinet/certificates"),
+            other_cookie.clone(),
+            vec![],
+        )
+        .await;
         let (other_id, _, _) = row(&other_page.body, &serial(&other)).unwrap();
         let r = page(
             "POST",
@@ -308,7 +378,13 @@ async fn keys_and_certificates_page_on_both_databases() {
         )
         .await;
         assert_eq!(r.status, 404, "{name}: {}", r.body);
-        let other_page = page("GET", format!("{base}/cabinet/certificates"), other_cookie, vec![]).await;
+        let other_page = page(
+            "GET",
+            format!("{base}/cabinet/certificates"),
+            other_cookie,
+            vec![],
+        )
+        .await;
         assert_eq!(rows(&other_page.body), 1, "{name}");
     }
 }

@@ -16,6 +16,7 @@
 
 use std::time::SystemTime;
 
+use pki::Diagnostic;
 use pki::identifiers::{Inn, Snils};
 use serde::Serialize;
 use serde_json::json;
@@ -198,7 +199,8 @@ pub async fn register_start(
     let journal = entry(None, action::REGISTRATION, "started", client)
         .detail("channel", login.channel().as_str())
         .detail("to", login.masked());
-    idp.store()
+    let flow = idp
+        .store()
         .create_flow(
             &NewFlow {
                 purpose: FlowPurpose::Register,
@@ -219,13 +221,42 @@ pub async fn register_start(
         None => crate::messages::registration_code(&login, &code, ttl, now),
         Some(_) => crate::messages::already_registered(&login, now),
     };
-    idp.notifier().send(&message).await?;
+    send_for_flow(idp, flow.id, None, &message, action::REGISTRATION, client).await?;
     Ok(FlowStarted {
         pending: pending.to_string(),
         channel: login.channel().as_str(),
         sent_to: Some(login.masked()),
         expires_in: ttl.as_secs(),
     })
+}
+
+/// Sends `message`, the code of one-time flow `flow_id`. When it cannot
+/// be sent ([`AccountError::NotifyFailed`]) the flow is closed — nobody
+/// can finish it, nothing is half-done — and the failure is journaled as
+/// `act` with its code; the caller's request fails.
+pub(crate) async fn send_for_flow(
+    idp: &Idp,
+    flow_id: i64,
+    account_id: Option<i64>,
+    message: &crate::notifier::Message,
+    act: &str,
+    client: &Client,
+) -> Result<(), AccountError> {
+    let Err(failed) = idp.notifier().send(message).await else {
+        return Ok(());
+    };
+    let now = idp.now();
+    if let Err(e) = idp.store().take_flow(flow_id, now).await {
+        tracing::error!(error = %e, "closing a flow whose message was not sent failed");
+    }
+    let journal = entry(account_id, act, failed.code(), client)
+        .detail("channel", message.channel.as_str())
+        .detail("to", mask(&message.to));
+    if let Err(e) = idp.store().append_action(now, &journal).await {
+        tracing::error!(error = %e, "journaling a message not sent failed");
+    }
+    tracing::warn!(code = failed.code(), error = %failed, "a one-time code was not sent");
+    Err(failed)
 }
 
 /// Checks a flow's code; a wrong one counts (closing the flow at the
@@ -511,23 +542,35 @@ pub async fn set_identity(
 /// An operator confirms the identity of a standard account (after seeing
 /// the passport): the account becomes confirmed, `confirmed_by` is
 /// `operator:<login>` and the journal entry names the operator and the
-/// document. Confirming a confirmed account changes nothing.
+/// document. `snils`, the SNILS on the document when the operator gives
+/// it, must be the account's ([`AccountError::SnilsMismatch`]). A
+/// simplified account is refused ([`AccountError::NotStandard`]: the user
+/// enters the SNILS and passport first); confirming a confirmed account
+/// changes nothing.
 pub async fn confirm_by_operator(
     idp: &Idp,
     account_id: i64,
     operator: &str,
     document: &str,
+    snils: Option<&str>,
     client: &Client,
 ) -> Result<AccountRecord, AccountError> {
     let account = idp
         .store()
         .account(account_id)
         .await?
-        .ok_or(AccountError::AccountNotFound(account_id))?;
-    match account.level {
-        AccountLevel::Confirmed => return Ok(account),
-        AccountLevel::Simplified => return Err(AccountError::NotStandard),
-        AccountLevel::Standard => {}
+        .ok_or_else(|| AccountError::AccountNotFound(account_id.to_string()))?;
+    if account.level == AccountLevel::Simplified {
+        return Err(AccountError::NotStandard);
+    }
+    if let Some(seen) = snils {
+        let seen = Snils::parse(seen)?.digits();
+        if account.snils.as_deref() != Some(seen.as_str()) {
+            return Err(AccountError::SnilsMismatch);
+        }
+    }
+    if account.level == AccountLevel::Confirmed {
+        return Ok(account);
     }
     let document: String = document.chars().take(200).collect();
     let record = idp
@@ -540,7 +583,8 @@ pub async fn confirm_by_operator(
             &entry(Some(account_id), action::CONFIRMED, OK, client)
                 .detail("method", "operator")
                 .detail("operator", operator)
-                .detail("document", document),
+                .detail("document", document)
+                .detail("snils_checked", snils.is_some()),
         )
         .await?;
     tracing::info!(
@@ -626,7 +670,6 @@ pub fn account_json(a: &AccountRecord) -> serde_json::Value {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use pki::Diagnostic;
     use std::time::Duration;
 
     #[test]

@@ -100,9 +100,13 @@ pub enum AccountError {
     /// The operator confirmation needs a standard account.
     #[error("the account is not at the standard level")]
     NotStandard,
-    /// No such account (operator actions only: users never learn this).
+    /// The SNILS on the document the operator saw is not the account's.
+    #[error("the SNILS on the document is not the account's")]
+    SnilsMismatch,
+    /// No such account (operator actions only: users never learn this):
+    /// its number, e-mail or phone.
     #[error("no account {0}")]
-    AccountNotFound(i64),
+    AccountNotFound(String),
     /// The call needs a live session.
     #[error("a session is required")]
     SessionRequired,
@@ -121,6 +125,10 @@ pub enum AccountError {
     /// The notifier could not deliver the message.
     #[error("the message could not be sent: {0}")]
     NotifyFailed(String),
+    /// The SMTP settings (`idp.smtp`) are wrong: the sender, the password
+    /// source, TLS.
+    #[error("invalid SMTP settings: {0}")]
+    SmtpConfig(String),
     /// The server key file cannot be read or made.
     #[error("the identity provider's key is unavailable: {0}")]
     Keys(String),
@@ -194,9 +202,8 @@ impl AccountError {
             | PassportInvalid(_)
             | DateInvalid(_)
             | NameInvalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            SnilsTaken | ProfileConfirmed | NotStandard | TotpNotEnrolled | TotpNotPending => {
-                StatusCode::CONFLICT
-            }
+            SnilsTaken | ProfileConfirmed | NotStandard | SnilsMismatch | TotpNotEnrolled
+            | TotpNotPending => StatusCode::CONFLICT,
             AccountNotFound(_) | SessionNotFound | NotFound | DemoOff => StatusCode::NOT_FOUND,
             BadRequest(_) => StatusCode::BAD_REQUEST,
             TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -206,7 +213,7 @@ impl AccountError {
             Store(StoreError::WrongState { .. }) | Store(StoreError::Taken(_)) => {
                 StatusCode::CONFLICT
             }
-            Keys(_) | SealBroken | Random | Internal(_) | Store(_) => {
+            Keys(_) | SmtpConfig(_) | SealBroken | Random | Internal(_) | Store(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }
@@ -261,6 +268,7 @@ impl Diagnostic for AccountError {
             AccountError::SnilsTaken => "SNILS_TAKEN",
             AccountError::ProfileConfirmed => "PROFILE_CONFIRMED",
             AccountError::NotStandard => "ACCOUNT_NOT_STANDARD",
+            AccountError::SnilsMismatch => "ACCOUNT_SNILS_MISMATCH",
             AccountError::AccountNotFound(_) => "ACCOUNT_NOT_FOUND",
             AccountError::SessionRequired => "SESSION_REQUIRED",
             AccountError::CsrfFailed => "CSRF_FAILED",
@@ -268,6 +276,7 @@ impl Diagnostic for AccountError {
             AccountError::TotpNotEnrolled => "TOTP_NOT_ENROLLED",
             AccountError::TotpNotPending => "TOTP_NOT_PENDING",
             AccountError::NotifyFailed(_) => "NOTIFY_FAILED",
+            AccountError::SmtpConfig(_) => "SMTP_CONFIG_INVALID",
             AccountError::Keys(_) => "IDP_KEYS_UNAVAILABLE",
             AccountError::SealBroken => "IDP_SEAL_BROKEN",
             AccountError::Random => "IDP_RANDOM_FAILED",
@@ -353,8 +362,11 @@ impl Diagnostic for AccountError {
             AccountError::NotStandard => {
                 "Подтвердить можно только стандартную учётную запись: сначала пользователь вводит СНИЛС и паспортные данные.".into()
             }
+            AccountError::SnilsMismatch => {
+                "СНИЛС в документе не совпадает со СНИЛС учётной записи. Проверьте документ и данные учётной записи: чужую учётную запись подтверждать нельзя.".into()
+            }
             AccountError::AccountNotFound(id) => {
-                format!("Учётная запись {id} не найдена. Проверьте номер.")
+                format!("Учётная запись {id} не найдена. Проверьте номер, адрес почты или телефон.")
             }
             AccountError::SessionRequired => {
                 "Нужно войти в систему. Войдите и повторите.".into()
@@ -374,6 +386,9 @@ impl Diagnostic for AccountError {
             AccountError::NotifyFailed(_) => {
                 "Не удалось отправить сообщение с кодом. Повторите позже.".into()
             }
+            AccountError::SmtpConfig(e) => format!(
+                "Настройки SMTP неверны ({e}). Исправьте раздел idp.smtp конфигурации сервера."
+            ),
             AccountError::Keys(e) => format!(
                 "Ключ сервера входа недоступен ({e}). Проверьте каталог данных и права доступа к keys/idp.key."
             ),
@@ -472,7 +487,12 @@ impl Diagnostic for AccountError {
             AccountError::NotStandard => {
                 "Only a standard account can be confirmed: the user enters the SNILS and passport data first.".into()
             }
-            AccountError::AccountNotFound(id) => format!("No account {id}. Check the number."),
+            AccountError::SnilsMismatch => {
+                "The SNILS on the document differs from the account's. Check the document and the account's data: never confirm someone else's account.".into()
+            }
+            AccountError::AccountNotFound(id) => {
+                format!("No account {id}. Check the number, e-mail or phone.")
+            }
             AccountError::SessionRequired => "You need to log in. Log in and try again.".into(),
             AccountError::CsrfFailed => {
                 "The form is stale (wrong form token). Reload the page and try again.".into()
@@ -487,6 +507,9 @@ impl Diagnostic for AccountError {
             AccountError::NotifyFailed(_) => {
                 "The message with the code could not be sent. Try again later.".into()
             }
+            AccountError::SmtpConfig(e) => format!(
+                "The SMTP settings are wrong ({e}). Fix the idp.smtp section of the server's configuration."
+            ),
             AccountError::Keys(e) => format!(
                 "The identity provider's key is unavailable ({e}). Check the data directory and the permissions of keys/idp.key."
             ),

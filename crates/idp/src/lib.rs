@@ -36,6 +36,7 @@ pub mod password;
 pub mod recovery;
 pub mod security;
 pub mod session;
+pub mod smtp;
 pub mod trust;
 
 use std::net::{IpAddr, SocketAddr};

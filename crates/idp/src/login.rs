@@ -18,7 +18,7 @@ use store::accounts::{AccountRecord, FlowPurpose, NewFlow};
 use store::action_journal::{OK, action};
 use zeroize::Zeroizing;
 
-use crate::account::{Login, entry, open_flow};
+use crate::account::{Login, entry, open_flow, send_for_flow};
 use crate::lockout::{self, Subject};
 use crate::session::{ActiveSession, SessionToken, random_token, token_hash};
 use crate::{AccountError, Client, Idp, messages, otp, password};
@@ -151,7 +151,8 @@ pub async fn password_step(
         .as_ref()
         .map(|c| otp::code_hash(idp.keys(), &flow_hash, c));
     let ttl = idp.policy().login_ttl.min(idp.policy().code_ttl);
-    idp.store()
+    let flow = idp
+        .store()
         .create_flow(
             &NewFlow {
                 purpose: FlowPurpose::Login,
@@ -169,9 +170,15 @@ pub async fn password_step(
         )
         .await?;
     if let (Some(to), Some(code)) = (&send_to, &code) {
-        idp.notifier()
-            .send(&messages::login_code(to, code, ttl, now))
-            .await?;
+        send_for_flow(
+            idp,
+            flow.id,
+            Some(account.id),
+            &messages::login_code(to, code, ttl, now),
+            action::LOGIN_PASSWORD,
+            client,
+        )
+        .await?;
     }
     Ok(PendingLogin {
         pending: pending.to_string(),

@@ -5,8 +5,9 @@
 //! files up, or, in demo mode, the portal shows the newest messages
 //! ([`Notifier::recent`]).
 //!
-//! SMTP is not built in yet (see docs/idp-accounts.md): the outbox
-//! directory is the hand-over point.
+//! E-mail can go out over SMTP instead ([`crate::smtp::SmtpNotifier`],
+//! the `idp.smtp` section of the server's configuration), phone messages
+//! staying in the outbox.
 
 use std::future::Future;
 use std::io::Write;

@@ -9,7 +9,7 @@ use store::accounts::{FlowPurpose, NewFlow};
 use store::action_journal::{OK, action};
 use zeroize::Zeroizing;
 
-use crate::account::{FlowStarted, Login, check_flow_code, entry, open_flow};
+use crate::account::{FlowStarted, Login, check_flow_code, entry, open_flow, send_for_flow};
 use crate::session::{random_token, token_hash};
 use crate::{AccountError, Client, Idp, messages, otp, password};
 
@@ -38,7 +38,8 @@ pub async fn recover_start(
         .detail("to", login.masked());
     // An unknown login gets a flow too, with a code nobody was sent: its
     // confirmation always fails as a wrong code would.
-    idp.store()
+    let flow = idp
+        .store()
         .create_flow(
             &NewFlow {
                 purpose: FlowPurpose::Recover,
@@ -56,9 +57,15 @@ pub async fn recover_start(
         )
         .await?;
     if verified.is_some() {
-        idp.notifier()
-            .send(&messages::recovery_code(&login, &code, ttl, now))
-            .await?;
+        send_for_flow(
+            idp,
+            flow.id,
+            account_id,
+            &messages::recovery_code(&login, &code, ttl, now),
+            action::RECOVERY,
+            client,
+        )
+        .await?;
     }
     Ok(FlowStarted {
         pending: pending.to_string(),

@@ -688,12 +688,19 @@ fn registration_then_password_and_otp_login() {
             doc.clone(),
         );
         assert_eq!((r.status, r.code().as_str()), (404, "ACCOUNT_NOT_FOUND"));
-        let r = s.post(
-            &path,
-            Auth::Basic("petrova", "operator-pass-1"),
-            ip,
-            doc.clone(),
-        );
+        // The SNILS on the document, when given, must be the account's.
+        let with_snils = |snils: &str| {
+            let body = json!({"document": "паспорт РФ 4510 123456", "snils": snils});
+            s.post(&path, Auth::Basic("petrova", "operator-pass-1"), ip, body)
+        };
+        for (snils, status, code) in [
+            ("112-233-445 96", 422, "SNILS_INVALID_CHECKSUM"),
+            ("123-456-789 64", 409, "ACCOUNT_SNILS_MISMATCH"),
+        ] {
+            let r = with_snils(snils);
+            assert_eq!((r.status, r.code().as_str()), (status, code), "{snils}");
+        }
+        let r = with_snils("112-233-445 95");
         assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
         assert_eq!(r.json()["level"], "confirmed");
         assert_eq!(r.json()["confirmed_by"], "operator:petrova");

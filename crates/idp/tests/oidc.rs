@@ -7,8 +7,11 @@
 //! and a real relying party, the npm package openid-client, driving the
 //! whole flow (tests/oidc-rp).
 //!
-//! Accounts and sessions are inserted with SQL: the parts that own them
-//! are built elsewhere; the provider reads them through `StoreSessions`.
+//! Accounts and sessions are inserted with SQL; the provider reads the
+//! sessions through the account part's own (`IdpSessions`, as `podpis
+//! serve` mounts it). What the user's action journal records of it is
+//! checked too: consent given and refused, tokens issued, a family revoked
+//! on reuse, the logout — each with the client's id.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
@@ -19,8 +22,8 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use idp::FixedClock;
 use idp::oidc::{
-    self, AuthMethod, ClientRegistration, ClientType, Oidc, OidcConfig, OidcError, ProviderKeys,
-    SigAlg, StoreSessions, jwt, token_hash,
+    self, AuthMethod, ClientRegistration, ClientType, IdpSessions, Oidc, OidcConfig, OidcError,
+    ProviderKeys, SigAlg, jwt, token_hash,
 };
 use p256::ecdsa::signature::Signer as _;
 use pki::Diagnostic;
@@ -129,11 +132,20 @@ impl Provider {
             let pool = sqlx::AnyPool::connect(db.url()).await.unwrap();
             (store, pool)
         });
-        let sessions = Arc::new(StoreSessions::new(
-            store.clone(),
+        // The account part over the same database: its sessions, and the
+        // store with the journal key (the provider journals through it).
+        let idp = idp::Idp::new(
+            store,
             clock.clone(),
-            Duration::from_secs(1800),
-        ));
+            idp::ServerKeys::random().unwrap(),
+            Arc::new(idp::FileOutbox::new(dir.path().join("outbox"))),
+            idp::Policy {
+                secure_cookies: false,
+                ..idp::Policy::default()
+            },
+        );
+        let store = idp.store().clone();
+        let sessions = Arc::new(IdpSessions::new(idp.clone()));
         let oidc = Oidc::new(
             store.clone(),
             clock.clone(),
@@ -142,7 +154,13 @@ impl Provider {
             OidcConfig::new(&base),
         );
         let app = oidc::router(oidc.clone());
-        rt.spawn(async move { axum::serve(listener, app).await });
+        rt.spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+        });
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -200,7 +218,7 @@ impl Provider {
                  absolute_expires_at)
              VALUES ($1, $2, $3, $4, $4, $5)",
         )
-        .bind(token_hash(&token))
+        .bind(idp::session::SessionToken::from_presented(&token).hash_hex())
         .bind(account)
         .bind(amr)
         .bind(now)
@@ -209,6 +227,32 @@ impl Provider {
         .await
         .unwrap();
         format!("podpis_session={token}")
+    }
+
+    /// The account's OpenID Connect entries in its action journal, oldest
+    /// first: (action, result, details, ip).
+    fn oidc_journal(&self, account: i64) -> Vec<(String, String, Value, Option<String>)> {
+        self.rt.block_on(async {
+            let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+                "SELECT action, result, details, ip FROM action_journal
+                 WHERE account_id = $1 AND action LIKE 'oidc.%' ORDER BY id",
+            )
+            .bind(account)
+            .fetch_all(&self.pool)
+            .await
+            .unwrap();
+            rows.into_iter()
+                .map(|(a, r, d, ip)| (a, r, serde_json::from_str(&d).unwrap(), ip))
+                .collect()
+        })
+    }
+
+    /// The journal's chains check out under the key.
+    fn journal_intact(&self) -> bool {
+        self.rt
+            .block_on(self.store.verify_action_journal())
+            .unwrap()
+            .is_intact()
     }
 
     fn register(&self, reg: &ClientRegistration) -> Option<String> {
@@ -741,6 +785,48 @@ fn code_flow_with_pkce_consent_tokens_and_refusals() {
             "OIDC_REFRESH_INVALID",
             "family revoked"
         );
+
+        // The user's journal: the refusal and the consent (from the
+        // browser's address), each login to the client, each revocation on
+        // reuse — with the client's id; refreshes and refused forms are not
+        // entries. The other user's refused form left nothing.
+        let entries = p.oidc_journal(account);
+        let seen: Vec<(&str, &str)> = entries
+            .iter()
+            .map(|(a, r, _, _)| (a.as_str(), r.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("oidc.consent", "OIDC_ACCESS_DENIED"),
+                ("oidc.consent", "ok"),
+                ("oidc.login", "ok"),
+                ("oidc.revoked", "OIDC_CODE_REUSED"),
+                ("oidc.login", "ok"),
+                ("oidc.revoked", "OIDC_REFRESH_REUSED"),
+            ],
+            "{name}: {entries:?}"
+        );
+        for (action, _, details, ip) in &entries {
+            assert_eq!(details["client_id"], "shop", "{name}: {action}");
+            if action == "oidc.consent" {
+                assert_eq!(ip.as_deref(), Some("127.0.0.1"), "{name}");
+                assert_eq!(details["scope"], "openid fullname snils email");
+            }
+        }
+        assert_eq!(entries[2].2["client_name"], "Сервис shop", "{name}");
+        assert_eq!(entries[2].2["amr"], "pwd otp", "{name}");
+        assert_eq!(entries[3].2["reason"], "code_reused", "{name}");
+        assert_eq!(entries[5].2["reason"], "refresh_reused", "{name}");
+        assert_eq!(entries[3].2["grant"], entries[2].2["grant"], "{name}");
+        let other_account: i64 = p.rt.block_on(async {
+            sqlx::query_scalar("SELECT id FROM accounts WHERE email = 'other@example.ru'")
+                .fetch_one(&p.pool)
+                .await
+                .unwrap()
+        });
+        assert!(p.oidc_journal(other_account).is_empty(), "{name}");
+        assert!(p.journal_intact(), "{name}");
         assert_eq!(
             p.call(
                 "GET",
@@ -1033,8 +1119,8 @@ fn rp_initiated_logout() {
                 SigAlg::Es256,
             ))
             .unwrap();
-        let (_, cookie) = p.user("logout@example.ru");
-        let (_, other_cookie) = p.user("other@example.ru");
+        let (account, cookie) = p.user("logout@example.ru");
+        let (other, other_cookie) = p.user("other@example.ru");
         let (verifier, challenge) = pkce();
         let code = p.authorize(
             &cookie,
@@ -1134,6 +1220,20 @@ fn rp_initiated_logout() {
         );
         assert_eq!(r.status, 302, "{}", r.body);
         assert_eq!(r.location(), format!("{POST_LOGOUT}?state=st"));
+        // Journaled once, with the client; the refused logouts left nothing.
+        let logouts: Vec<_> = p
+            .oidc_journal(account)
+            .into_iter()
+            .filter(|(a, _, _, _)| a == "oidc.logout")
+            .collect();
+        assert_eq!(logouts.len(), 1, "{logouts:?}");
+        let (_, result, details, ip) = &logouts[0];
+        assert_eq!(result, "ok");
+        assert_eq!(details["client_id"], "shop");
+        assert_eq!(details["grants_revoked"], 1);
+        assert!(details["session"].is_i64());
+        assert_eq!(ip.as_deref(), Some("127.0.0.1"));
+        assert!(p.oidc_journal(other).is_empty());
         // The session is over and the tokens made in it are revoked.
         let r = p.get("/oidc/authorize?response_type=code&client_id=shop&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&scope=openid&prompt=none", Some(&cookie));
         assert_eq!(r.redirect_params()["error"], "login_required");
@@ -1156,6 +1256,10 @@ fn rp_initiated_logout() {
         let r = logout(&[], &other_cookie);
         assert_eq!(r.status, 200);
         assert!(r.body.contains("Вы вышли"));
+        let (action, result, details, _) = p.oidc_journal(other).pop().unwrap();
+        assert_eq!((action.as_str(), result.as_str()), ("oidc.logout", "ok"));
+        assert!(details["client_id"].is_null(), "no client named: {details}");
+        assert!(p.journal_intact());
     }
 }
 

@@ -1,17 +1,25 @@
 //! `podpis idp`: the identity provider's administration — OpenID Connect
-//! clients (`client add|list|remove`) and the provider's signing keys
-//! (`key list|rotate|retire`). State is the data directory's SQLite
-//! database (`podpis.db`) or PostgreSQL (`--database-url`); the keys are
-//! the file `oidc-keys.json` in the data directory (docs/oidc.md).
+//! clients (`client add|list|remove`), the provider's signing keys
+//! (`key list|rotate|retire`) and users' accounts (`account show|list`,
+//! and `account confirm`: an operator confirms a standard account's
+//! identity, journaled with the operator's name). State is the data
+//! directory's SQLite database (`podpis.db`) or PostgreSQL
+//! (`--database-url`); the keys are the file `oidc-keys.json` in the data
+//! directory (docs/oidc.md), the journal key `keys/idp.key`
+//! (docs/idp-accounts.md).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
+use idp::account::{Level, Login};
 use idp::oidc::{self, AuthMethod, ClientRegistration, ClientType, ProviderKeys, SigAlg};
+use idp::{AccountError, Client, Idp};
 use serde_json::json;
 use store::Store;
+use store::accounts::AccountRecord;
 
 use crate::files::{print, user_error};
 
@@ -20,8 +28,8 @@ pub(crate) const KEY_FILE: &str = "oidc-keys.json";
 const DB_FILE: &str = "podpis.db";
 
 const IDP_ABOUT: &str = "\
-Администрирование поставщика удостоверений: клиенты OpenID Connect и ключи подписи токенов.
-Identity provider administration: OpenID Connect clients and the token signing keys.";
+Администрирование поставщика удостоверений: клиенты OpenID Connect, ключи подписи токенов, учётные записи.
+Identity provider administration: OpenID Connect clients, the token signing keys, accounts.";
 
 /// `podpis idp`.
 #[derive(Debug, Args)]
@@ -39,6 +47,19 @@ enum IdpCommand {
     /// The provider's token signing keys / ключи подписи токенов
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Users' accounts: show, list, confirm identity / учётные записи
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// An operator confirms a standard account's identity / оператор подтверждает личность
+    Confirm(AccountConfirm),
+    /// Show an account (no secrets) / показать учётную запись
+    Show(AccountShow),
+    /// List accounts, newest first / список учётных записей
+    List(AccountList),
 }
 
 #[derive(Debug, Subcommand)]
@@ -153,6 +174,84 @@ struct ListArgs {
     json: bool,
 }
 
+/// `podpis idp account confirm`
+#[derive(Debug, Args)]
+#[command(
+    long_about = "\
+Оператор, увидевший паспорт пользователя, подтверждает личность: стандартная учётная запись \
+(СНИЛС и паспортные данные введены) становится подтверждённой. Упрощённая учётная запись не \
+подтверждается (ACCOUNT_NOT_STANDARD): сначала пользователь вводит СНИЛС и паспорт. С --snils \
+СНИЛС из документа сверяется с учётной записью (ACCOUNT_SNILS_MISMATCH). Изменение записывается \
+в журнал действий пользователя с именем оператора и документом; подтверждённая запись не \
+меняется. Нужен ключ журнала keys/idp.key в каталоге данных (его создаёт podpis serve).
+
+An operator who saw the user's passport confirms the identity: a standard account (SNILS and \
+passport entered) becomes confirmed. A simplified account is refused (ACCOUNT_NOT_STANDARD): the \
+user enters the SNILS and passport first. With --snils the SNILS on the document is checked \
+against the account (ACCOUNT_SNILS_MISMATCH). The change is journaled in the user's action \
+journal with the operator's name and the document; a confirmed account is left as it is. Needs \
+the journal key keys/idp.key in the data directory (podpis serve makes it).",
+    after_help = "\
+Example / Пример:
+  podpis idp account confirm --data data --login ivanov@example.ru \\
+      --snils '112-233-445 95' --document 'паспорт РФ 4510 123456' --operator petrova"
+)]
+struct AccountConfirm {
+    #[command(flatten)]
+    place: Place,
+    /// The account's e-mail or phone / почта или телефон учётной записи
+    #[arg(long, value_name = "EMAIL|PHONE")]
+    login: String,
+    /// The SNILS on the document, checked against the account's / СНИЛС из документа
+    #[arg(long)]
+    snils: Option<String>,
+    /// The identity document seen (type and number) / предъявленный документ
+    #[arg(long, value_name = "TEXT")]
+    document: String,
+    /// Who confirms (journaled) / кто подтверждает (записывается в журнал)
+    #[arg(long, value_name = "NAME")]
+    operator: String,
+    /// Print the account as JSON / вывод в JSON
+    #[arg(long)]
+    json: bool,
+}
+
+/// `podpis idp account show`
+#[derive(Debug, Args)]
+struct AccountShow {
+    #[command(flatten)]
+    place: Place,
+    /// The account's e-mail or phone / почта или телефон учётной записи
+    #[arg(long, value_name = "EMAIL|PHONE")]
+    login: String,
+    /// Print JSON / вывод в JSON
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LevelArg {
+    Simplified,
+    Standard,
+    Confirmed,
+}
+
+/// `podpis idp account list`
+#[derive(Debug, Args)]
+struct AccountList {
+    #[command(flatten)]
+    place: Place,
+    /// Only accounts of this level / только этого уровня
+    #[arg(long, value_enum)]
+    level: Option<LevelArg>,
+    /// At most this many / не больше стольких
+    #[arg(long, default_value_t = 100)]
+    limit: i64,
+    /// Print JSON / вывод в JSON
+    #[arg(long)]
+    json: bool,
+}
+
 #[derive(Debug, Args)]
 struct ClientRemove {
     #[command(flatten)]
@@ -196,6 +295,9 @@ async fn dispatch(args: &IdpArgs) -> Result<()> {
         IdpCommand::Key(KeyCommand::List(a)) => key_list(a),
         IdpCommand::Key(KeyCommand::Rotate(a)) => key_rotate(a),
         IdpCommand::Key(KeyCommand::Retire(a)) => key_retire(a),
+        IdpCommand::Account(AccountCommand::Confirm(a)) => account_confirm(a).await,
+        IdpCommand::Account(AccountCommand::Show(a)) => account_show(a).await,
+        IdpCommand::Account(AccountCommand::List(a)) => account_list(a).await,
     }
 }
 
@@ -373,4 +475,136 @@ fn key_retire(a: &KeyRetire) -> Result<()> {
         );
     }
     print(&format!("retired {}\n", a.kid))
+}
+
+/// The identity provider over the place's database, its journal chained
+/// under the data directory's key (`keys/idp.key`, as `podpis serve` and
+/// `podpis journal verify` use it).
+async fn open_idp(place: &Place) -> Result<Idp> {
+    let keys = idp::ServerKeys::load(&place.data).map_err(|e| user_error(&e))?;
+    let store = open_store(place).await?;
+    Ok(Idp::new(
+        store,
+        Arc::new(idp::SystemClock),
+        keys,
+        Arc::new(idp::FileOutbox::new(place.data.join("outbox"))),
+        idp::Policy::default(),
+    ))
+}
+
+/// The account of an e-mail or phone, or `ACCOUNT_NOT_FOUND`.
+async fn account_by_login(idp: &Idp, login: &str) -> Result<AccountRecord> {
+    let login = Login::parse(login).map_err(|e| user_error(&e))?;
+    idp::account::find(idp, &login)
+        .await
+        .map_err(|e| user_error(&e))?
+        .ok_or_else(|| user_error(&AccountError::AccountNotFound(login.as_str().to_owned())))
+}
+
+/// An account as the operator reads it: one `name: value` line a field.
+fn account_text(a: &AccountRecord) -> String {
+    let name = [&a.surname, &a.given_name, &a.patronymic]
+        .iter()
+        .filter_map(|p| p.as_deref())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut out = format!("id: {}\nlevel: {}\n", a.id, a.level);
+    let fields = [
+        ("email", a.email.clone()),
+        ("phone", a.phone.clone()),
+        ("name", (!name.is_empty()).then_some(name)),
+        ("birthdate", a.birthdate.clone()),
+        ("snils", a.snils.clone()),
+        ("confirmed_by", a.confirmed_by.clone()),
+    ];
+    for (k, v) in fields {
+        if let Some(v) = v {
+            out.push_str(&format!("{k}: {v}\n"));
+        }
+    }
+    out.push_str(&format!(
+        "blocked: {}\ncreated: {}\n",
+        a.blocked,
+        pki::validation::rfc3339(a.created_at)
+    ));
+    out
+}
+
+async fn account_confirm(a: &AccountConfirm) -> Result<()> {
+    let idp = open_idp(&a.place).await?;
+    let before = account_by_login(&idp, &a.login).await?;
+    let client = Client {
+        ip: None,
+        user_agent: Some("podpis idp account confirm".into()),
+    };
+    let after = idp::account::confirm_by_operator(
+        &idp,
+        before.id,
+        &a.operator,
+        &a.document,
+        a.snils.as_deref(),
+        &client,
+    )
+    .await
+    .map_err(|e| user_error(&e))?;
+    idp.store().close().await;
+    if a.json {
+        return print(&format!("{}\n", idp::account::account_json(&after)));
+    }
+    print(&if before.level == Level::Confirmed {
+        format!(
+            "Учётная запись {0} уже подтверждена ({1}). / Account {0} is already confirmed ({1}).\n",
+            after.id,
+            after.confirmed_by.as_deref().unwrap_or("?")
+        )
+    } else {
+        format!(
+            "Учётная запись {0} подтверждена оператором {1}. / Account {0} confirmed by operator {1}.\n",
+            after.id, a.operator
+        )
+    })
+}
+
+async fn account_show(a: &AccountShow) -> Result<()> {
+    let idp = open_idp(&a.place).await?;
+    let account = account_by_login(&idp, &a.login).await?;
+    idp.store().close().await;
+    print(&if a.json {
+        format!("{}\n", idp::account::account_json(&account))
+    } else {
+        account_text(&account)
+    })
+}
+
+async fn account_list(a: &AccountList) -> Result<()> {
+    let store = open_store(&a.place).await?;
+    let level = a.level.map(|l| match l {
+        LevelArg::Simplified => Level::Simplified,
+        LevelArg::Standard => Level::Standard,
+        LevelArg::Confirmed => Level::Confirmed,
+    });
+    let accounts = store
+        .accounts(level, a.limit.clamp(1, 10_000))
+        .await
+        .map_err(|e| user_error(&e))?;
+    store.close().await;
+    let text = if a.json {
+        let list: Vec<_> = accounts.iter().map(idp::account::account_json).collect();
+        format!("{}\n", serde_json::Value::from(list))
+    } else {
+        accounts
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}\t{}\t{}\t{}\t{}\n",
+                    c.id,
+                    c.level,
+                    c.email.as_deref().unwrap_or("-"),
+                    c.phone.as_deref().unwrap_or("-"),
+                    c.confirmed_by.as_deref().unwrap_or("-")
+                )
+            })
+            .collect()
+    };
+    print(&text)
 }

@@ -143,6 +143,8 @@ struct IdpConfig {
     esig_login_when_locked: Option<bool>,
     /// The notifier's file outbox (DATA/outbox).
     outbox_dir: Option<PathBuf>,
+    /// Send e-mail over SMTP (phone messages stay in the outbox).
+    smtp: Option<idp::smtp::SmtpSettings>,
     /// Demo mode: the outbox page for anyone (on only for the demo).
     demo: Option<bool>,
     /// The `Secure` cookie attribute (default: on when tls_in_front).
@@ -347,13 +349,14 @@ pub(crate) async fn serve_on(
         .outbox_dir
         .clone()
         .unwrap_or_else(|| data.join("outbox"));
-    let idp = idp::Idp::new(
-        store,
-        Arc::new(idp::SystemClock),
-        keys,
-        Arc::new(idp::FileOutbox::new(outbox)),
-        policy,
-    );
+    let outbox: Arc<dyn idp::Notifier> = Arc::new(idp::FileOutbox::new(outbox));
+    let notifier: Arc<dyn idp::Notifier> = match &config.idp.smtp {
+        Some(smtp) => Arc::new(
+            idp::smtp::SmtpNotifier::new(smtp, outbox).map_err(|e| crate::files::user_error(&e))?,
+        ),
+        None => outbox,
+    };
+    let idp = idp::Idp::new(store, Arc::new(idp::SystemClock), keys, notifier, policy);
     let local = listener.local_addr()?;
     tracing::info!(address = %local, "listening");
     // The address line is for scripts and tests that start on port 0.
@@ -468,11 +471,11 @@ fn app(ca: Option<CaParts>, idp: idp::Idp, extras: Extras) -> Router {
         .merge(idp::api::esig::router(idp::api::esig::EsigApi {
             secure_cookies: idp.policy().secure_cookies,
             idp: idp.clone(),
-            esig: extras.esig,
+            esig: extras.esig.clone(),
         }))
         .merge(idp::oidc::router(extras.oidc))
         .merge(portal::verify::router(idp.clone(), extras.verify))
-        .merge(portal::router_with(idp, extras.portal));
+        .merge(portal::router_with(idp, extras.esig, extras.portal));
     let with_ca = ca.is_some();
     if let Some(parts) = ca {
         router = router.merge(ca::api::router(ApiState::new(parts.ca, parts.api_config)));
@@ -533,7 +536,10 @@ impl Extras {
             Arc::new(idp::SystemClock),
             Arc::new(keys),
             Arc::new(idp::oidc::IdpSessions::new(idp.clone())),
-            idp::oidc::OidcConfig::new(issuer),
+            idp::oidc::OidcConfig {
+                trust_forwarded_for: idp.policy().trust_forwarded_for,
+                ..idp::oidc::OidcConfig::new(issuer)
+            },
         );
         let agent_url = match config.idp.agent_url.as_deref() {
             None => portal::AgentUrl::default(),

@@ -283,7 +283,20 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("certs.valid_to", "Действует до", "Valid until"),
     ("certs.status", "Состояние", "Status"),
     ("certs.action", "Действие", "Action"),
-    ("certs.unbind", "Отвязать", "Unbind"),
+    ("certs.issuer", "Издатель", "Issuer"),
+    ("certs.unbind", "Отвязать…", "Unbind…"),
+    (
+        "certs.confirm_title",
+        "Отвязать сертификат?",
+        "Unbind the certificate?",
+    ),
+    (
+        "certs.confirm_text",
+        "Войти этим сертификатом будет нельзя, пока он снова не привяжется при входе электронной подписью. Уровень учётной записи не изменится.",
+        "You will not be able to log in with this certificate until it is bound again at an e-signature login. The account's level stays as it is.",
+    ),
+    ("certs.confirm_yes", "Да, отвязать", "Yes, unbind"),
+    ("certs.cancel", "Отмена", "Cancel"),
     (
         "certs.unbound",
         "Сертификат отвязан.",
@@ -333,6 +346,95 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("journal.account", "учётная запись", "account"),
     ("journal.signatures", "подписи", "signatures"),
     ("journal.certificates", "сертификаты", "certificates"),
+    (
+        "journal.oidc",
+        "вход в другие сервисы",
+        "logins to other services",
+    ),
+    // Journal actions (`action.` + the action's name; see action_label).
+    (
+        "action.account.registered",
+        "Регистрация учётной записи",
+        "Account registered",
+    ),
+    (
+        "action.account.registration",
+        "Начало регистрации (отправлен код)",
+        "Registration started (code sent)",
+    ),
+    (
+        "action.account.confirmed",
+        "Личность подтверждена",
+        "Identity confirmed",
+    ),
+    (
+        "action.account.blocked",
+        "Блокировка учётной записи",
+        "Account blocked or unblocked",
+    ),
+    (
+        "action.account.recovery",
+        "Восстановление доступа",
+        "Account recovery",
+    ),
+    (
+        "action.settings.profile",
+        "Изменение личных данных",
+        "Personal data changed",
+    ),
+    (
+        "action.settings.password",
+        "Смена пароля",
+        "Password changed",
+    ),
+    (
+        "action.settings.totp",
+        "Приложение-аутентификатор",
+        "Authenticator app",
+    ),
+    ("action.login.password", "Вход: пароль", "Login: password"),
+    (
+        "action.login.otp",
+        "Вход: одноразовый код",
+        "Login: one-time code",
+    ),
+    (
+        "action.login.esig",
+        "Вход с помощью электронной подписи",
+        "Login with an electronic signature",
+    ),
+    ("action.logout", "Выход", "Logout"),
+    ("action.session.ended", "Сеанс завершён", "Session ended"),
+    (
+        "action.sessions.ended_all",
+        "Выход на всех устройствах",
+        "Logged out on all devices",
+    ),
+    (
+        "action.certificate.unbind",
+        "Сертификат отвязан",
+        "Certificate unbound",
+    ),
+    (
+        "action.oidc.consent",
+        "Согласие на передачу данных сервису",
+        "Consent to share data with a service",
+    ),
+    (
+        "action.oidc.login",
+        "Вход в сервис (выданы токены)",
+        "Login to a service (tokens issued)",
+    ),
+    (
+        "action.oidc.revoked",
+        "Доступ сервиса отозван: токен использован повторно",
+        "Service access revoked: a token was reused",
+    ),
+    (
+        "action.oidc.logout",
+        "Выход по запросу сервиса",
+        "Logout at a service's request",
+    ),
     ("sessions.title", "Сеансы", "Sessions"),
     ("sessions.caption", "Активные сеансы", "Active sessions"),
     ("sessions.started", "Начат (UTC)", "Started (UTC)"),
@@ -736,10 +838,60 @@ pub fn text(key: &str) -> Option<(&'static str, &'static str)> {
         .map(|(_, ru, en)| (*ru, *en))
 }
 
+/// The journal's label of `action` in `l`'s language (the action's name
+/// itself when the catalogue has no label for it).
+pub fn action_label<'a>(l: &crate::Lang, action: &'a str) -> &'a str {
+    match text(&format!("action.{action}")) {
+        Some((ru, en)) => {
+            if l.en {
+                en
+            } else {
+                ru
+            }
+        }
+        None => action,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    /// Every action the identity provider journals has a label in both
+    /// languages.
+    #[test]
+    fn every_journal_action_has_a_label() {
+        use store::action_journal::action as a;
+        let actions = [
+            a::ACCOUNT_REGISTERED,
+            a::REGISTRATION,
+            a::PROFILE,
+            a::CONFIRMED,
+            a::BLOCKED,
+            a::LOGIN_PASSWORD,
+            a::LOGIN_OTP,
+            a::LOGOUT,
+            a::SESSION_ENDED,
+            a::SESSIONS_ENDED,
+            a::PASSWORD,
+            a::TOTP,
+            a::RECOVERY,
+            idp::esig::LOGIN_ACTION,
+            idp::esig::UNBIND_ACTION,
+            idp::oidc::action::CONSENT,
+            idp::oidc::action::LOGIN,
+            idp::oidc::action::REVOKED,
+            idp::oidc::action::LOGOUT,
+        ];
+        let ru = crate::Lang::ru("/");
+        let en = crate::Lang::detect(Some("en"), &Default::default(), "/");
+        for action in actions {
+            let (r, e) = (action_label(&ru, action), action_label(&en, action));
+            assert!(r != action && e != action && r != e, "{action}: {r} / {e}");
+        }
+        assert_eq!(action_label(&ru, "unknown.thing"), "unknown.thing");
+    }
 
     /// Every `l.t("…")` of the templates and the code is in the catalogue,
     /// no key twice, no empty text.

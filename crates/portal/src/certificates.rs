@@ -1,20 +1,18 @@
 //! The status a bound certificate shows on «Ключи и сертификаты»: valid,
-//! expires in N days (from 30 days before notAfter), expired, revoked.
+//! expires in N days (warned from [`idp::esig::WARN_DAYS`] days before
+//! notAfter), expired, revoked — as the e-signature part
+//! ([`idp::esig::Esig::certificates`]) found it, in the page's language.
 
-use std::time::SystemTime;
+use idp::esig::{CertificateStatus, CertificateView};
 
 use crate::Lang;
-use crate::time::days_until;
-
-/// From this many days before notAfter the page warns.
-pub const WARN_DAYS: i64 = 30;
 
 /// A certificate's status on the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CertStatus {
-    /// Valid, more than [`WARN_DAYS`] left.
+    /// Valid, more than [`idp::esig::WARN_DAYS`] left.
     Valid,
-    /// Valid, this many whole days left (at most [`WARN_DAYS`]).
+    /// Valid, this many whole days left (at most [`idp::esig::WARN_DAYS`]).
     ExpiresIn(i64),
     /// Past notAfter.
     Expired,
@@ -24,22 +22,18 @@ pub enum CertStatus {
     Unchecked,
 }
 
-/// The status of a certificate valid until `not_after`, revoked or not,
-/// at `now`. Revocation wins over expiry.
-pub fn status_of(not_after: SystemTime, revoked: bool, now: SystemTime) -> CertStatus {
-    if revoked {
-        return CertStatus::Revoked;
-    }
-    if now >= not_after {
-        return CertStatus::Expired;
-    }
-    match days_until(now, not_after) {
-        d if d <= WARN_DAYS => CertStatus::ExpiresIn(d),
-        _ => CertStatus::Valid,
-    }
-}
-
 impl CertStatus {
+    /// The status of a bound certificate as the e-signature part reports it.
+    pub fn of(view: &CertificateView) -> CertStatus {
+        match view.status {
+            CertificateStatus::Valid => CertStatus::Valid,
+            CertificateStatus::Expiring => CertStatus::ExpiresIn(view.days_left.max(0)),
+            CertificateStatus::Expired => CertStatus::Expired,
+            CertificateStatus::Revoked => CertStatus::Revoked,
+            CertificateStatus::Unchecked => CertStatus::Unchecked,
+        }
+    }
+
     /// The text on the page.
     pub fn label(self, l: &Lang) -> String {
         match self {
@@ -63,28 +57,55 @@ impl CertStatus {
     }
 }
 
+/// An RFC 3339 time as the pages show times: `YYYY-MM-DD HH:MM` (UTC).
+pub(crate) fn show_rfc3339(t: &str) -> String {
+    t.chars()
+        .take(16)
+        .map(|c| if c == 'T' { ' ' } else { c })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::at;
+
+    fn view(status: CertificateStatus, days_left: i64) -> CertificateView {
+        CertificateView {
+            id: 1,
+            fingerprint: "00".into(),
+            subject: "CN=Иванов".into(),
+            issuer: "CN=УЦ".into(),
+            serial: "01".into(),
+            not_before: "2026-01-01T00:00:00Z".into(),
+            not_after: "2027-01-15T08:00:00Z".into(),
+            bound_at: "2026-01-02T00:00:00Z".into(),
+            status,
+            days_left,
+            warn: status != CertificateStatus::Valid,
+            problem: None,
+        }
+    }
 
     #[test]
     fn statuses() {
-        let day = 86_400;
-        let now = at(1_000 * day);
         let l = Lang::ru("/");
-        let s = |days: u64, revoked| status_of(at(1_000 * day + days * day + 60), revoked, now);
-        assert_eq!(s(31, false), CertStatus::Valid);
-        assert_eq!(s(30, false), CertStatus::ExpiresIn(30));
-        assert_eq!(s(0, false), CertStatus::ExpiresIn(0));
-        assert_eq!(s(30, false).label(&l), "истекает через 30 дн.");
-        assert_eq!(s(100, true), CertStatus::Revoked);
-        assert_eq!(status_of(at(999 * day), false, now), CertStatus::Expired);
-        assert_eq!(status_of(now, false, now), CertStatus::Expired);
-        assert_eq!(status_of(at(999 * day), true, now), CertStatus::Revoked);
         let en = Lang::detect(Some("en"), &Default::default(), "/");
+        let s = |st, days| CertStatus::of(&view(st, days));
+        assert_eq!(s(CertificateStatus::Valid, 31), CertStatus::Valid);
+        assert_eq!(
+            s(CertificateStatus::Expiring, 30),
+            CertStatus::ExpiresIn(30)
+        );
+        assert_eq!(s(CertificateStatus::Expiring, 0), CertStatus::ExpiresIn(0));
+        assert_eq!(s(CertificateStatus::Expired, -2), CertStatus::Expired);
+        assert_eq!(s(CertificateStatus::Revoked, 100), CertStatus::Revoked);
+        assert_eq!(s(CertificateStatus::Unchecked, 100), CertStatus::Unchecked);
+        assert_eq!(CertStatus::ExpiresIn(30).label(&l), "истекает через 30 дн.");
         assert_eq!(CertStatus::ExpiresIn(3).label(&en), "expires in 3 days");
         assert_eq!(CertStatus::Expired.label(&en), "expired");
+        assert_eq!(CertStatus::Revoked.label(&l), "отозван");
         assert_eq!(CertStatus::Valid.class(), "valid");
+        assert_eq!(CertStatus::ExpiresIn(1).class(), "expiring");
+        assert_eq!(show_rfc3339("2027-01-15T08:00:00Z"), "2027-01-15 08:00");
     }
 }

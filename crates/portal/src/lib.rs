@@ -34,6 +34,6 @@ mod time;
 pub mod verify;
 
 pub use agent_login::{AgentUrl, PortalOptions};
-pub use certificates::{CertStatus, WARN_DAYS, status_of};
+pub use certificates::CertStatus;
 pub use lang::Lang;
 pub use pages::{ANON_CSRF_COOKIE, router, router_with};

@@ -1,15 +1,18 @@
 //! The page handlers and their templates (crates/portal/templates).
 
+use std::sync::Arc;
+
 use askama::Template;
 use axum::Extension;
 use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use idp::esig::{Esig, EsigError};
 use idp::login::SecondFactor;
 use idp::otp::Enrolment;
 use idp::security::{SecurityHeaders, SecurityLayer};
@@ -21,6 +24,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::agent_login::{self, PortalOptions};
+use crate::certificates::{CertStatus, show_rfc3339};
 use crate::lang::{Lang, cookie};
 use crate::time;
 
@@ -34,14 +38,29 @@ const BODY_LIMIT: usize = 16 * 1024;
 /// Journal entries per page.
 const JOURNAL_PAGE: i64 = 50;
 
-/// The portal's pages, over the identity provider `idp`, with the
-/// security headers on every response; the default [`PortalOptions`].
-pub fn router(idp: Idp) -> Router {
-    router_with(idp, PortalOptions::default())
+/// What the pages share: the identity provider and its e-signature part
+/// (the bound certificates of «Ключи и сертификаты»).
+#[derive(Debug, Clone)]
+struct Portal {
+    idp: Idp,
+    esig: Arc<Esig>,
+}
+
+impl FromRef<Portal> for Idp {
+    fn from_ref(p: &Portal) -> Idp {
+        p.idp.clone()
+    }
+}
+
+/// The portal's pages, over the identity provider `idp` and its
+/// e-signature login `esig`, with the security headers on every response;
+/// the default [`PortalOptions`].
+pub fn router(idp: Idp, esig: Arc<Esig>) -> Router {
+    router_with(idp, esig, PortalOptions::default())
 }
 
 /// [`router`] with `options`.
-pub fn router_with(idp: Idp, options: PortalOptions) -> Router {
+pub fn router_with(idp: Idp, esig: Arc<Esig>, options: PortalOptions) -> Router {
     let security = SecurityLayer::new(&SecurityHeaders {
         hsts: idp.policy().hsts,
         ..Default::default()
@@ -57,6 +76,7 @@ pub fn router_with(idp: Idp, options: PortalOptions) -> Router {
         .route("/logout", post(logout))
         .route("/cabinet", get(home))
         .route("/cabinet/certificates", get(certificates))
+        .route("/cabinet/certificates/{id}/unbind", post(unbind))
         .route("/cabinet/journal", get(journal))
         .route("/cabinet/sessions", get(sessions))
         .route("/cabinet/sessions/end-all", post(end_all))
@@ -70,7 +90,7 @@ pub fn router_with(idp: Idp, options: PortalOptions) -> Router {
         .route("/static/portal.css", get(css))
         .route("/static/login-esig.js", get(agent_login::login_script))
         .route("/static/podpis-agent.js", get(agent_login::sdk))
-        .with_state(idp)
+        .with_state(Portal { idp, esig })
         .layer(Extension(options))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(security)
@@ -89,6 +109,8 @@ pub(crate) struct PageQuery {
     from: Option<String>,
     to: Option<String>,
     before: Option<i64>,
+    /// The bound certificate whose unbinding to confirm.
+    unbind: Option<i64>,
 }
 
 /// What the layout needs.
@@ -168,7 +190,7 @@ impl Ctx {
         }
     }
 
-    fn shown(&self, e: &AccountError) -> Shown {
+    fn shown(&self, e: &impl Diagnostic) -> Shown {
         shown(&self.l, e)
     }
 
@@ -227,7 +249,7 @@ impl Ctx {
     }
 }
 
-fn shown(l: &Lang, e: &AccountError) -> Shown {
+fn shown(l: &Lang, e: &impl Diagnostic) -> Shown {
     Shown {
         code: e.code(),
         message: if l.en { e.message_en() } else { e.message_ru() },
@@ -770,6 +792,7 @@ async fn home(
 struct CertRow {
     id: i64,
     subject: String,
+    issuer: String,
     serial: String,
     not_after: String,
     status: String,
@@ -784,15 +807,17 @@ struct CertificatesPage {
     error: Option<Shown>,
     notice: Option<String>,
     rows: Vec<CertRow>,
+    /// The row whose unbinding is asked to be confirmed.
+    confirm: Option<CertRow>,
 }
 
 async fn certificates(
-    State(idp): State<Idp>,
+    State(p): State<Portal>,
     headers: HeaderMap,
     q: Result<Query<PageQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    let c = match ctx(&idp, &headers, &q, "/cabinet/certificates").await {
+    let c = match ctx(&p.idp, &headers, &q, "/cabinet/certificates").await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -800,29 +825,125 @@ async fn certificates(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let rows = match bound_certificates(&idp, &c.l, s.account_id).await {
+    let n = notice(&c.l, &q);
+    certificates_page(&p, &c, &s, StatusCode::OK, None, n, q.unbind).await
+}
+
+/// «Ключи и сертификаты»: the account's bound certificates with their
+/// status now; `unbind` asks to confirm unbinding that one.
+async fn certificates_page(
+    p: &Portal,
+    c: &Ctx,
+    s: &ActiveSession,
+    status: StatusCode,
+    error: Option<Shown>,
+    notice: Option<String>,
+    unbind: Option<i64>,
+) -> Response {
+    let mut rows = match bound_certificates(&p.esig, &c.l, s.account_id).await {
         Ok(rows) => rows,
-        Err(e) => return c.error(&idp, &e),
+        Err(e) => {
+            let status =
+                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            if status.is_server_error() {
+                tracing::error!(code = e.code(), error = %e, "listing bound certificates failed");
+            }
+            return c.render(
+                status,
+                &CertificatesPage {
+                    l: c.l.clone(),
+                    nav: c.nav("certificates"),
+                    error: Some(c.shown(&e)),
+                    notice: None,
+                    rows: Vec::new(),
+                    confirm: None,
+                },
+            );
+        }
     };
+    let confirm = unbind
+        .and_then(|id| rows.iter().position(|r| r.id == id))
+        .map(|i| rows.remove(i));
     let page = CertificatesPage {
         l: c.l.clone(),
         nav: c.nav("certificates"),
-        error: None,
-        notice: notice(&c.l, &q),
+        error,
+        notice,
         rows,
+        confirm,
     };
-    c.render(StatusCode::OK, &page)
+    c.render(status, &page)
 }
 
-/// The account's bound certificates. The bindings are the e-signature
-/// part's (`idp::esig`, branch h-idp-esig); until it is merged here the
-/// list is empty.
+/// The account's bound certificates, as the e-signature part lists them
+/// (`GET /api/v1/account/certificates` shows the same).
 async fn bound_certificates(
-    _idp: &Idp,
-    _l: &Lang,
-    _account_id: i64,
-) -> Result<Vec<CertRow>, AccountError> {
-    Ok(Vec::new())
+    esig: &Esig,
+    l: &Lang,
+    account_id: i64,
+) -> Result<Vec<CertRow>, EsigError> {
+    Ok(esig
+        .certificates(account_id)
+        .await?
+        .iter()
+        .map(|v| {
+            let status = CertStatus::of(v);
+            CertRow {
+                id: v.id,
+                subject: v.subject.clone(),
+                issuer: v.issuer.clone(),
+                serial: v.serial.clone(),
+                not_after: show_rfc3339(&v.not_after),
+                status: status.label(l),
+                class: status.class(),
+            }
+        })
+        .collect())
+}
+
+/// Unbinds a certificate (after the confirmation step of the page),
+/// journaled as the API's `DELETE /api/v1/account/certificates/{id}`.
+async fn unbind(
+    State(p): State<Portal>,
+    headers: HeaderMap,
+    client: Client,
+    Path(id): Path<i64>,
+    f: Result<Form<CsrfForm>, FormRejection>,
+) -> Response {
+    let c = match ctx(
+        &p.idp,
+        &headers,
+        &PageQuery::default(),
+        "/cabinet/certificates",
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let csrf = f.ok().map(|Form(f)| f.csrf);
+    let s = match changing(&c, &p.idp, csrf.as_deref()) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match p
+        .esig
+        .unbind(
+            s.account_id,
+            id,
+            client.ip.as_deref(),
+            client.user_agent.as_deref(),
+        )
+        .await
+    {
+        Ok(_) => c.redirect("/cabinet/certificates?done=unbound"),
+        Err(e) => {
+            let status =
+                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let shown = Some(c.shown(&e));
+            certificates_page(&p, &c, &s, status, shown, None, None).await
+        }
+    }
 }
 
 struct JournalRow {
@@ -896,6 +1017,7 @@ async fn journal(
         ("account.", l.t("journal.account")),
         ("signature", l.t("journal.signatures")),
         ("certificate.", l.t("journal.certificates")),
+        ("oidc.", l.t("journal.oidc")),
     ];
     let results = vec![
         ("", l.t("journal.all")),
@@ -939,7 +1061,7 @@ async fn journal(
         .map(|e| JournalRow {
             at: time::show(e.at),
             action: e.action.clone(),
-            label: e.action.clone(),
+            label: crate::catalogue::action_label(l, &e.action).to_owned(),
             result: if e.result == "ok" {
                 l.t("journal.ok").to_owned()
             } else {

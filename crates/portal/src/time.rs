@@ -63,14 +63,6 @@ pub(crate) fn parse_date(text: &str) -> Option<u64> {
     (civil_from_days(days) == (y, m, d)).then(|| u64::try_from(days * 86_400).ok())?
 }
 
-/// Whole days from `now` to `then` (negative when past), rounded down.
-pub(crate) fn days_until(now: SystemTime, then: SystemTime) -> i64 {
-    match then.duration_since(now) {
-        Ok(d) => i64::try_from(d.as_secs() / 86_400).unwrap_or(i64::MAX),
-        Err(e) => -i64::try_from(e.duration().as_secs().div_ceil(86_400)).unwrap_or(i64::MAX),
-    }
-}
-
 /// A time from Unix seconds.
 #[cfg(test)]
 pub(crate) fn at(secs: u64) -> SystemTime {
@@ -92,7 +84,5 @@ mod tests {
         assert_eq!(parse_date("2001-13-01"), None);
         assert_eq!(parse_date("x"), None);
         assert_eq!(parse_date(""), None);
-        assert_eq!(days_until(at(0), at(86_400 * 3 + 5)), 3);
-        assert_eq!(days_until(at(86_400), at(0)), -1);
     }
 }

@@ -12,6 +12,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
+use idp::esig::{Esig, EsigConfig};
+use idp::trust::TrustList;
 use idp::{FileOutbox, Idp, Policy, ServerKeys, SystemClock};
 use portal::{AgentUrl, PortalOptions};
 use store::testing::TestDb;
@@ -42,6 +44,12 @@ async fn get(app: &Router, uri: &str) -> (StatusCode, HeaderMap, String) {
     (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
 }
 
+/// The e-signature part beside `idp`: no trusted CA (no login happens
+/// here; the pages only need it for «Ключи и сертификаты»).
+fn esig(idp: &Idp) -> Arc<Esig> {
+    Arc::new(Esig::for_idp(idp, EsigConfig::new(TrustList::new()), None))
+}
+
 fn csp(headers: &HeaderMap) -> &str {
     headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap()
 }
@@ -51,8 +59,10 @@ async fn the_login_page_reaches_the_configured_agent_only() {
     let db = TestDb::sqlite();
     let outbox = tempfile::tempdir().unwrap();
     let agent = AgentUrl::parse("http://127.0.0.1:47999").unwrap();
+    let idp = idp(&db, outbox.path()).await;
     let app = portal::router_with(
-        idp(&db, outbox.path()).await,
+        idp.clone(),
+        esig(&idp),
         PortalOptions {
             agent_url: agent.clone(),
         },
@@ -111,7 +121,8 @@ async fn the_login_page_reaches_the_configured_agent_only() {
 async fn the_default_agent_address() {
     let db = TestDb::sqlite();
     let outbox = tempfile::tempdir().unwrap();
-    let app = portal::router(idp(&db, outbox.path()).await);
+    let idp = idp(&db, outbox.path()).await;
+    let app = portal::router(idp.clone(), esig(&idp));
     let (_, headers, page) = get(&app, "/login/esig").await;
     assert!(
         csp(&headers).contains("connect-src 'self' http://127.0.0.1:47213 ws://127.0.0.1:47213;")

@@ -42,8 +42,15 @@ fn world(store: store::Store, demo: bool) -> World {
             ..Policy::default()
         },
     );
+    // No trusted CA: nobody logs in by signature here (see
+    // tests/certificates.rs for the e-signature side).
+    let esig = Arc::new(idp::esig::Esig::for_idp(
+        &idp,
+        idp::esig::EsigConfig::new(idp::trust::TrustList::new()),
+        None,
+    ));
     World {
-        app: portal::router(idp.clone()),
+        app: portal::router(idp.clone(), esig),
         idp,
         clock,
         _outbox: outbox,

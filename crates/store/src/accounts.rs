@@ -493,6 +493,35 @@ impl Store {
         row.as_ref().map(account).transpose()
     }
 
+    /// Accounts, newest first, at most `limit`; only those of `level` when
+    /// given (an administrator's listing).
+    pub async fn accounts(
+        &self,
+        level: Option<AccountLevel>,
+        limit: i64,
+    ) -> Result<Vec<AccountRecord>, StoreError> {
+        let rows = match level {
+            Some(level) => {
+                sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM accounts WHERE level = $1 ORDER BY id DESC LIMIT $2"
+                ))
+                .bind(level.as_str())
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?
+            }
+            None => {
+                sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM accounts ORDER BY id DESC LIMIT $1"
+                ))
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?
+            }
+        };
+        rows.iter().map(account).collect()
+    }
+
     /// Creates an account and journals `entry` (its `account_id` is set to
     /// the new id) in one transaction. A taken e-mail, phone or SNILS is
     /// [`StoreError::Taken`].

@@ -9,12 +9,19 @@
 //! Single use is enforced here with compare-and-set updates
 //! (`… WHERE used_at IS NULL`), so two nodes redeeming the same code or
 //! refresh token at once cannot both succeed.
+//!
+//! What the user would want to know is journaled in the same transaction
+//! as the change (the user's action journal, [`crate::action_journal`]):
+//! a consent given, tokens issued to a client, a family revoked on a
+//! reused code or refresh token. The account's claims and sessions are
+//! read through [`crate::accounts`] and [`crate::sessions`].
 
 use std::time::SystemTime;
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::action_journal::{ActionEntry, append_in};
 use crate::model::{from_unix, unix};
 use crate::{Store, StoreError};
 
@@ -414,15 +421,17 @@ impl Store {
     }
 
     /// Records a grant (an authorization code was issued) and, when
-    /// `consent` is given, remembers the scopes the user consented to, in
-    /// one transaction. Returns the grant id.
+    /// `consent` is given, remembers the scopes the user consented to and
+    /// journals `consent`'s entry, in one transaction. Returns the grant
+    /// id.
     pub async fn insert_oidc_grant(
         &self,
         g: &NewGrant<'_>,
-        consent: Option<&str>,
+        consent: Option<(&str, &ActionEntry)>,
     ) -> Result<i64, StoreError> {
         let mut tx = self.begin().await?;
-        if let Some(scope) = consent {
+        if let Some((scope, entry)) = consent {
+            append_in(self, &mut tx, g.at, entry).await?;
             let updated = sqlx::query(
                 "UPDATE oidc_consents SET scope = $3, granted_at = $4
                  WHERE account_id = $1 AND client_id = $2",
@@ -467,7 +476,7 @@ impl Store {
         .bind(unix(g.code_expires_at))
         .fetch_one(&mut *tx)
         .await?;
-        tx.commit().await?;
+        crate::journal::commit(self, tx).await?;
         Ok(id)
     }
 
@@ -497,15 +506,16 @@ impl Store {
         row.as_ref().map(grant).transpose()
     }
 
-    /// Redeems the code of grant `grant_id` and records the tokens issued
-    /// for it, in one transaction. `false` (nothing written) when the code
-    /// was redeemed meanwhile or the grant revoked: the caller treats that
-    /// as a reuse.
+    /// Redeems the code of grant `grant_id`, records the tokens issued for
+    /// it and journals `entry` (the user logged in to the client), in one
+    /// transaction. `false` (nothing written) when the code was redeemed
+    /// meanwhile or the grant revoked: the caller treats that as a reuse.
     pub async fn redeem_oidc_code(
         &self,
         grant_id: i64,
         at: SystemTime,
         tokens: &IssuedTokens<'_>,
+        entry: &ActionEntry,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
         let redeemed = sqlx::query(
@@ -520,18 +530,22 @@ impl Store {
             return Ok(false);
         }
         insert_tokens(&mut tx, grant_id, at, tokens).await?;
-        tx.commit().await?;
+        append_in(self, &mut tx, at, entry).await?;
+        crate::journal::commit(self, tx).await?;
         Ok(true)
     }
 
-    /// Revokes a grant (its code, refresh and access tokens). `false` when
-    /// it was revoked already.
+    /// Revokes a grant (its code, refresh and access tokens) and journals
+    /// `entry`, in one transaction. `false` (nothing journaled) when it was
+    /// revoked already.
     pub async fn revoke_oidc_grant(
         &self,
         grant_id: i64,
         reason: &str,
         at: SystemTime,
+        entry: &ActionEntry,
     ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE oidc_grants SET revoked_at = $2, revoke_reason = $3
              WHERE id = $1 AND revoked_at IS NULL",
@@ -539,27 +553,56 @@ impl Store {
         .bind(grant_id)
         .bind(unix(at))
         .bind(reason)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() > 0)
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        append_in(self, &mut tx, at, entry).await?;
+        crate::journal::commit(self, tx).await?;
+        Ok(true)
     }
 
-    /// Revokes every live grant made in a provider session (logout).
-    /// Returns how many.
-    pub async fn revoke_oidc_grants_of_session(
+    /// Ends live session `session_id` of `account_id` at a relying party's
+    /// request (RP-initiated logout, reason `oidc_logout`), revokes the
+    /// grants made in it and journals `entry`, in one transaction. `false`
+    /// (nothing written) when there is no such live session.
+    pub async fn end_oidc_session(
         &self,
         session_id: i64,
+        account_id: i64,
         at: SystemTime,
-    ) -> Result<u64, StoreError> {
-        let done = sqlx::query(
+        entry: &ActionEntry,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let ended = sqlx::query(
+            "UPDATE sessions SET ended_at = $3, end_reason = 'oidc_logout'
+             WHERE id = $1 AND account_id = $2 AND ended_at IS NULL",
+        )
+        .bind(session_id)
+        .bind(account_id)
+        .bind(unix(at))
+        .execute(&mut *tx)
+        .await?;
+        if ended.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let revoked = sqlx::query(
             "UPDATE oidc_grants SET revoked_at = $2, revoke_reason = 'logout'
              WHERE session_id = $1 AND revoked_at IS NULL",
         )
         .bind(session_id)
         .bind(unix(at))
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected())
+        let mut entry = entry.clone();
+        if let serde_json::Value::Object(map) = &mut entry.details {
+            map.insert("session".into(), session_id.into());
+            map.insert("grants_revoked".into(), revoked.rows_affected().into());
+        }
+        append_in(self, &mut tx, at, &entry).await?;
+        crate::journal::commit(self, tx).await?;
+        Ok(true)
     }
 
     /// Why the refresh token hashing to `token_hash` can or cannot be used
@@ -713,147 +756,4 @@ async fn insert_tokens(
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-/// What the provider tells relying parties about an account (the claims
-/// of the ID token and the userinfo endpoint).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OidcSubject {
-    /// The account id.
-    pub id: i64,
-    /// `simplified`, `standard` or `confirmed`.
-    pub level: String,
-    /// E-mail (lower-case).
-    pub email: Option<String>,
-    /// Whether the e-mail was confirmed by a code.
-    pub email_verified: bool,
-    /// Phone, E.164.
-    pub phone: Option<String>,
-    /// Whether the phone was confirmed by a code.
-    pub phone_verified: bool,
-    /// Фамилия.
-    pub surname: Option<String>,
-    /// Имя.
-    pub given_name: Option<String>,
-    /// Отчество.
-    pub patronymic: Option<String>,
-    /// Date of birth, `YYYY-MM-DD`.
-    pub birthdate: Option<String>,
-    /// СНИЛС, 11 digits.
-    pub snils: Option<String>,
-    /// ИНН, 12 digits.
-    pub inn: Option<String>,
-    /// A blocked account gets no tokens.
-    pub blocked: bool,
-}
-
-/// A provider session as the OpenID Connect endpoints read it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OidcSession {
-    /// Row id (the `sid` claim is derived from it).
-    pub id: i64,
-    /// The account.
-    pub account_id: i64,
-    /// Authentication methods, space-separated.
-    pub amr: String,
-    /// When the user logged in (`auth_time`).
-    pub created_at: SystemTime,
-    /// Last request.
-    pub last_seen_at: SystemTime,
-    /// Hard end.
-    pub absolute_expires_at: SystemTime,
-    /// When it ended, if it did.
-    pub ended_at: Option<SystemTime>,
-}
-
-impl Store {
-    /// The claims source of account `account_id`.
-    pub async fn oidc_subject(&self, account_id: i64) -> Result<Option<OidcSubject>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, level, email, email_verified, phone, phone_verified, surname, given_name,
-                    patronymic, birthdate, snils, inn, blocked
-             FROM accounts WHERE id = $1",
-        )
-        .bind(account_id)
-        .fetch_optional(self.pool())
-        .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let email_verified: i64 = row.try_get("email_verified")?;
-        let phone_verified: i64 = row.try_get("phone_verified")?;
-        let blocked: i64 = row.try_get("blocked")?;
-        Ok(Some(OidcSubject {
-            id: row.try_get("id")?,
-            level: row.try_get("level")?,
-            email: row.try_get("email")?,
-            email_verified: email_verified != 0,
-            phone: row.try_get("phone")?,
-            phone_verified: phone_verified != 0,
-            surname: row.try_get("surname")?,
-            given_name: row.try_get("given_name")?,
-            patronymic: row.try_get("patronymic")?,
-            birthdate: row.try_get("birthdate")?,
-            snils: row.try_get("snils")?,
-            inn: row.try_get("inn")?,
-            blocked: blocked != 0,
-        }))
-    }
-
-    /// The session whose token hashes to `token_hash` (SHA-256, hex), in
-    /// whatever state; the caller applies the timeouts.
-    pub async fn oidc_session_by_token(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<OidcSession>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, account_id, amr, created_at, last_seen_at, absolute_expires_at, ended_at
-             FROM sessions WHERE token_hash = $1",
-        )
-        .bind(token_hash)
-        .fetch_optional(self.pool())
-        .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let ended: Option<i64> = row.try_get("ended_at")?;
-        Ok(Some(OidcSession {
-            id: row.try_get("id")?,
-            account_id: row.try_get("account_id")?,
-            amr: row.try_get("amr")?,
-            created_at: from_unix(row.try_get("created_at")?),
-            last_seen_at: from_unix(row.try_get("last_seen_at")?),
-            absolute_expires_at: from_unix(row.try_get("absolute_expires_at")?),
-            ended_at: ended.map(from_unix),
-        }))
-    }
-
-    /// Ends session `session_id` at the relying party's request
-    /// (RP-initiated logout) and revokes the grants made in it, in one
-    /// transaction. `false` when it had ended already.
-    pub async fn end_oidc_session(
-        &self,
-        session_id: i64,
-        at: SystemTime,
-    ) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
-        let ended = sqlx::query(
-            "UPDATE sessions SET ended_at = $2, end_reason = 'oidc_logout'
-             WHERE id = $1 AND ended_at IS NULL",
-        )
-        .bind(session_id)
-        .bind(unix(at))
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE oidc_grants SET revoked_at = $2, revoke_reason = 'logout'
-             WHERE session_id = $1 AND revoked_at IS NULL",
-        )
-        .bind(session_id)
-        .bind(unix(at))
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(ended.rows_affected() > 0)
-    }
 }

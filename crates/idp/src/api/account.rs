@@ -463,6 +463,9 @@ async fn operator(idp: &Idp, headers: &HeaderMap) -> Result<String, AccountError
 struct ConfirmBody {
     /// The identity document the operator saw.
     document: String,
+    /// The SNILS on it, checked against the account's (optional).
+    #[serde(default)]
+    snils: Option<String>,
 }
 
 async fn operator_confirm(
@@ -474,8 +477,15 @@ async fn operator_confirm(
 ) -> Result<Json<Value>, AccountError> {
     let op = operator(&idp, &headers).await?;
     let body: ConfirmBody = json_body(body)?;
-    let account =
-        crate::account::confirm_by_operator(&idp, id, &op, &body.document, &client).await?;
+    let account = crate::account::confirm_by_operator(
+        &idp,
+        id,
+        &op,
+        &body.document,
+        body.snils.as_deref(),
+        &client,
+    )
+    .await?;
     Ok(Json(account_json(&account)))
 }
 
@@ -592,7 +602,10 @@ pub fn openapi_paths() -> Value {
         },
         "/api/v1/operator/accounts/{id}/confirm": {
             "post": op("An operator confirms a standard account's identity", t,
-                Some(object(&["document"])), ("200", "The account"), "operator")
+                Some(json!({"type": "object", "required": ["document"], "properties": {
+                    "document": {"type": "string", "description": "the identity document seen"},
+                    "snils": {"type": "string", "description": "the SNILS on it, checked against the account's"}
+                }})), ("200", "The account"), "operator")
         },
         "/api/v1/demo/outbox": {
             "get": op("Demo mode only: the newest messages of the outbox", t, None, ("200", "{messages}"), "none")

@@ -11,6 +11,11 @@
 //!   `client_id` and the account id, base64url — stable for one client and
 //!   account, unlinkable across clients.
 //! * Who is logged in comes from a [`SessionSource`].
+//! * The user's action journal records a consent given or refused
+//!   (`oidc.consent`), tokens issued to a client (`oidc.login`), a token
+//!   family revoked on a reused code or refresh token (`oidc.revoked`) and
+//!   an RP-initiated logout (`oidc.logout`), each with the `client_id`
+//!   ([`action`]).
 //!
 //! Mount [`router`] at the server's root; `issuer` in [`OidcConfig`] is
 //! the server's external base URL.
@@ -23,22 +28,25 @@ mod pages;
 pub mod session;
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, RawQuery, State};
 use axum::http::header::{
     AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, LOCATION, PRAGMA, WWW_AUTHENTICATE,
 };
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use pki::Diagnostic;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use store::Store;
-use store::oidc::{GrantRecord, IssuedTokens, NewGrant, OidcClient, OidcSubject, RefreshLookup};
+use store::accounts::AccountRecord;
+use store::action_journal::{ActionEntry, OK};
+use store::oidc::{GrantRecord, IssuedTokens, NewGrant, OidcClient, RefreshLookup};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -48,11 +56,25 @@ pub use clients::{
 pub use error::OidcError;
 pub use jwt::SigAlg;
 pub use keys::{ProviderKey, ProviderKeys};
-pub use session::{
-    IdpSessions, LoggedIn, SESSION_COOKIE, SessionSource, StoreSessions, token_hash,
-};
+pub use session::{IdpSessions, LoggedIn, SessionSource, token_hash};
 
-use crate::Clock;
+use crate::{Client, Clock};
+
+/// The provider's entries in the user's action journal (each with the
+/// `client_id` in its details).
+pub mod action {
+    /// The consent page's answer: `ok` (allowed, with the scopes) or
+    /// `OIDC_ACCESS_DENIED`.
+    pub const CONSENT: &str = "oidc.consent";
+    /// An authorization code redeemed: the user logged in to the client
+    /// (tokens issued; refreshes are not journaled).
+    pub const LOGIN: &str = "oidc.login";
+    /// A token family revoked because a code or a refresh token was
+    /// presented again (`OIDC_CODE_REUSED`, `OIDC_REFRESH_REUSED`).
+    pub const REVOKED: &str = "oidc.revoked";
+    /// RP-initiated logout ended the session.
+    pub const LOGOUT: &str = "oidc.logout";
+}
 
 /// The provider's settings.
 #[derive(Debug, Clone)]
@@ -75,6 +97,9 @@ pub struct OidcConfig {
     pub consent_ttl: Duration,
     /// `prompt=login`: a login older than this is redone.
     pub fresh_login: Duration,
+    /// Take the browser's address for the journal from `X-Forwarded-For`
+    /// (only behind a reverse proxy that sets it).
+    pub trust_forwarded_for: bool,
 }
 
 impl OidcConfig {
@@ -90,6 +115,7 @@ impl OidcConfig {
             refresh_ttl: Duration::from_secs(30 * 24 * 3600),
             consent_ttl: Duration::from_secs(600),
             fresh_login: Duration::from_secs(60),
+            trust_forwarded_for: false,
         }
     }
 }
@@ -284,6 +310,28 @@ fn oauth_error_body(e: &OidcError) -> Value {
         "code": e.code(),
         "message_ru": e.message_ru(),
     })
+}
+
+/// The browser making a request (the consent form, logout), for the
+/// journal.
+fn browser(oidc: &Oidc, headers: &HeaderMap, ext: &Extensions) -> Client {
+    let peer = ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    Client::from_parts(headers, peer, oidc.config.trust_forwarded_for)
+}
+
+/// A journal entry of `account_id` about `client_id`.
+fn journal_entry(
+    account_id: i64,
+    act: &str,
+    result: &str,
+    client_id: Option<&str>,
+    browser: Option<&Client>,
+) -> ActionEntry {
+    let entry = ActionEntry::new(Some(account_id), act, result).detail("client_id", client_id);
+    match browser {
+        Some(b) => entry.client(b.ip.as_deref(), b.user_agent.as_deref()),
+        None => entry,
+    }
 }
 
 async fn discovery(State(oidc): State<Shared>) -> Response {
@@ -483,7 +531,7 @@ async fn authorize_checked(
             )));
         }
     };
-    let subject = oidc.store.oidc_subject(session.account_id).await?;
+    let subject = oidc.store.account(session.account_id).await?;
     if subject.is_none_or(|s| s.blocked) {
         return Err(OidcError::AccountBlocked);
     }
@@ -526,11 +574,13 @@ async fn authorize_checked(
     ))
 }
 
+/// Issues a code for `request`; `consent` is the consent just given
+/// (with its journal entry), remembered with the grant.
 async fn issue_code(
     oidc: &Oidc,
     request: &AuthRequest,
     session: &LoggedIn,
-    consent: Option<&str>,
+    consent: Option<(&str, &ActionEntry)>,
 ) -> Result<Response, OidcError> {
     let now = oidc.clock.now();
     let code = random_token()?;
@@ -564,8 +614,14 @@ async fn issue_code(
     Ok(redirect(&with_query(&request.redirect_uri, &pairs)))
 }
 
-async fn consent(State(oidc): State<Shared>, headers: HeaderMap, body: String) -> Response {
-    match consent_checked(&oidc, &headers, &body).await {
+async fn consent(
+    State(oidc): State<Shared>,
+    ext: Extensions,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let who = browser(&oidc, &headers, &ext);
+    match consent_checked(&oidc, &headers, &body, &who).await {
         Ok(r) => r,
         Err((None, e)) => {
             let status = match e {
@@ -591,6 +647,7 @@ async fn consent_checked(
     oidc: &Oidc,
     headers: &HeaderMap,
     body: &str,
+    who: &Client,
 ) -> Result<Response, ConsentError> {
     let params = parse_params(body).map_err(|e| (None, e))?;
     let csrf = params
@@ -619,11 +676,32 @@ async fn consent_checked(
     if client.is_none_or(|c| !c.redirect_uris.contains(&request.redirect_uri)) {
         return Err((None, OidcError::UnknownClient));
     }
-    if params.get("decision").map(String::as_str) != Some("allow") {
-        return Err((Some(request), OidcError::AccessDenied));
-    }
     let scope = request.scopes.join(" ");
-    match issue_code(oidc, &request, &session, Some(&scope)).await {
+    if params.get("decision").map(String::as_str) != Some("allow") {
+        let denied = OidcError::AccessDenied;
+        let entry = journal_entry(
+            session.account_id,
+            action::CONSENT,
+            denied.code(),
+            Some(&request.client_id),
+            Some(who),
+        )
+        .detail("scope", scope);
+        oidc.store
+            .append_action(now, &entry)
+            .await
+            .map_err(|e| (None, e.into()))?;
+        return Err((Some(request), denied));
+    }
+    let entry = journal_entry(
+        session.account_id,
+        action::CONSENT,
+        OK,
+        Some(&request.client_id),
+        Some(who),
+    )
+    .detail("scope", scope.as_str());
+    match issue_code(oidc, &request, &session, Some((&scope, &entry))).await {
         Ok(r) => Ok(r),
         Err(e) => Err((Some(request), e)),
     }
@@ -797,10 +875,7 @@ async fn code_grant(
     if grant.code_used_at.is_some() {
         // A second redemption: whoever holds the code, the tokens issued
         // from it are no longer safe.
-        oidc.store
-            .revoke_oidc_grant(grant.id, "code_reused", now)
-            .await?;
-        return Err(OidcError::CodeReused);
+        return Err(revoke_reused(oidc, &grant, OidcError::CodeReused, now).await?);
     }
     if grant.revoked_at.is_some()
         || grant.client_id != client.client_id
@@ -828,13 +903,53 @@ async fn code_grant(
         refresh_hash: &refresh_hash,
         refresh_expires_at: refresh_exp,
     };
-    if !oidc.store.redeem_oidc_code(grant.id, now, &tokens).await? {
-        oidc.store
-            .revoke_oidc_grant(grant.id, "code_reused", now)
-            .await?;
-        return Err(OidcError::CodeReused);
+    let entry = journal_entry(
+        grant.account_id,
+        action::LOGIN,
+        OK,
+        Some(&client.client_id),
+        None,
+    )
+    .detail("client_name", client.name.as_str())
+    .detail("scope", grant.scope.as_str())
+    .detail("amr", grant.amr.as_str())
+    .detail("grant", grant.id);
+    if !oidc
+        .store
+        .redeem_oidc_code(grant.id, now, &tokens, &entry)
+        .await?
+    {
+        return Err(revoke_reused(oidc, &grant, OidcError::CodeReused, now).await?);
     }
     Ok(minted.body(oidc))
+}
+
+/// Revokes the token family of `grant`, whose code or refresh token was
+/// presented again (`reused`), and journals it for the user; returns
+/// `reused` to refuse the request with.
+async fn revoke_reused(
+    oidc: &Oidc,
+    grant: &GrantRecord,
+    reused: OidcError,
+    now: SystemTime,
+) -> Result<OidcError, OidcError> {
+    let reason = match reused {
+        OidcError::CodeReused => "code_reused",
+        _ => "refresh_reused",
+    };
+    let entry = journal_entry(
+        grant.account_id,
+        action::REVOKED,
+        reused.code(),
+        Some(&grant.client_id),
+        None,
+    )
+    .detail("reason", reason)
+    .detail("grant", grant.id);
+    oidc.store
+        .revoke_oidc_grant(grant.id, reason, now, &entry)
+        .await?;
+    Ok(reused)
 }
 
 async fn refresh_grant(
@@ -849,10 +964,7 @@ async fn refresh_grant(
     let grant = match oidc.store.oidc_refresh_lookup(&old_hash, now).await? {
         RefreshLookup::Unknown | RefreshLookup::Dead(_) => return Err(OidcError::RefreshInvalid),
         RefreshLookup::Used(g) => {
-            oidc.store
-                .revoke_oidc_grant(g.id, "refresh_reused", now)
-                .await?;
-            return Err(OidcError::RefreshReused);
+            return Err(revoke_reused(oidc, &g, OidcError::RefreshReused, now).await?);
         }
         RefreshLookup::Live(g) => g,
     };
@@ -872,7 +984,7 @@ async fn refresh_grant(
     };
     if oidc
         .store
-        .oidc_subject(grant.account_id)
+        .account(grant.account_id)
         .await?
         .is_none_or(|s| s.blocked)
     {
@@ -891,10 +1003,7 @@ async fn refresh_grant(
         .rotate_oidc_refresh(&old_hash, grant.id, now, &tokens)
         .await?
     {
-        oidc.store
-            .revoke_oidc_grant(grant.id, "refresh_reused", now)
-            .await?;
-        return Err(OidcError::RefreshReused);
+        return Err(revoke_reused(oidc, &grant, OidcError::RefreshReused, now).await?);
     }
     Ok(minted.body(oidc))
 }
@@ -954,7 +1063,7 @@ async fn userinfo_checked(oidc: &Oidc, headers: &HeaderMap) -> Result<Value, Oid
         .ok_or(OidcError::TokenInvalid)?;
     let subject = oidc
         .store
-        .oidc_subject(grant.account_id)
+        .account(grant.account_id)
         .await?
         .filter(|s| !s.blocked)
         .ok_or(OidcError::TokenInvalid)?;
@@ -974,7 +1083,7 @@ async fn userinfo_checked(oidc: &Oidc, headers: &HeaderMap) -> Result<Value, Oid
 /// family_name, given_name, middle_name; birthdate; snils; inn; email →
 /// email, email_verified; mobile → phone_number, phone_number_verified.
 /// Claims the account has no value for are left out.
-pub fn user_claims(sub: &str, s: &OidcSubject, scopes: &[&str]) -> Value {
+pub fn user_claims(sub: &str, s: &AccountRecord, scopes: &[&str]) -> Value {
     fn put(out: &mut Value, k: &str, v: &Option<String>) {
         if let Some(v) = v {
             out[k] = json!(v);
@@ -1008,18 +1117,26 @@ pub fn user_claims(sub: &str, s: &OidcSubject, scopes: &[&str]) -> Value {
 
 async fn logout_get(
     State(oidc): State<Shared>,
+    ext: Extensions,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    logout(&oidc, &headers, query.as_deref().unwrap_or_default()).await
+    let who = browser(&oidc, &headers, &ext);
+    logout(&oidc, &headers, query.as_deref().unwrap_or_default(), &who).await
 }
 
-async fn logout_post(State(oidc): State<Shared>, headers: HeaderMap, body: String) -> Response {
-    logout(&oidc, &headers, &body).await
+async fn logout_post(
+    State(oidc): State<Shared>,
+    ext: Extensions,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let who = browser(&oidc, &headers, &ext);
+    logout(&oidc, &headers, &body, &who).await
 }
 
-async fn logout(oidc: &Oidc, headers: &HeaderMap, raw: &str) -> Response {
-    match logout_checked(oidc, headers, raw).await {
+async fn logout(oidc: &Oidc, headers: &HeaderMap, raw: &str, who: &Client) -> Response {
+    match logout_checked(oidc, headers, raw, who).await {
         Ok(r) => r,
         Err(e) => {
             let status = match e {
@@ -1035,6 +1152,7 @@ async fn logout_checked(
     oidc: &Oidc,
     headers: &HeaderMap,
     raw: &str,
+    who: &Client,
 ) -> Result<Response, OidcError> {
     let params = parse_params(raw)?;
     let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
@@ -1085,10 +1203,14 @@ async fn logout_checked(
                 "id_token_hint is for another session",
             ));
         }
-        oidc.sessions.end(session.session_id).await?;
-        oidc.store
-            .revoke_oidc_grants_of_session(session.session_id, oidc.clock.now())
-            .await?;
+        let entry = journal_entry(
+            session.account_id,
+            action::LOGOUT,
+            OK,
+            client_id.as_deref(),
+            Some(who),
+        );
+        oidc.sessions.end(&session, &entry).await?;
     }
     Ok(match target {
         Some(uri) => match get("state") {

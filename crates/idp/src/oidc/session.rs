@@ -1,28 +1,19 @@
 //! Who is logged in: the provider asks a [`SessionSource`] for the
 //! session a request carries, and ends it on RP-initiated logout.
 //!
-//! [`StoreSessions`] reads the `sessions` table directly: the cookie
-//! `podpis_session` (or `Authorization: Bearer` is not accepted here: the
-//! authorization endpoint is a browser's), whose SHA-256 (hex) is the
-//! row's `token_hash`, live when not ended, within the absolute timeout and
-//! used within the idle timeout. `podpis serve` plugs in the account
-//! part's own session API when it mounts both.
+//! [`IdpSessions`] is the account part's own sessions
+//! ([`crate::session`]): the `podpis_session` cookie, the same timeouts
+//! and touch as the cabinet and the login flows.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use axum::http::HeaderMap;
-use axum::http::header::COOKIE;
 use sha2::Digest as _;
-use store::Store;
+use store::action_journal::ActionEntry;
 
 use super::OidcError;
-use crate::Clock;
-
-/// The name of the provider's session cookie.
-pub const SESSION_COOKIE: &str = "podpis_session";
 
 /// A boxed future (the trait is object-safe).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -48,83 +39,22 @@ pub trait SessionSource: Send + Sync + std::fmt::Debug {
         headers: &'a HeaderMap,
     ) -> BoxFuture<'a, Result<Option<LoggedIn>, OidcError>>;
 
-    /// Ends a session (RP-initiated logout) and revokes the grants made
-    /// in it.
-    fn end(&self, session_id: i64) -> BoxFuture<'_, Result<(), OidcError>>;
+    /// Ends a session (RP-initiated logout), revokes the grants made in
+    /// it and journals `entry` on the user's journal.
+    fn end<'a>(
+        &'a self,
+        session: &'a LoggedIn,
+        entry: &'a ActionEntry,
+    ) -> BoxFuture<'a, Result<(), OidcError>>;
 }
 
-/// Sessions read from the `sessions` table of the store.
-#[derive(Debug, Clone)]
-pub struct StoreSessions {
-    store: Store,
-    clock: Arc<dyn Clock>,
-    idle: Duration,
-}
-
-impl StoreSessions {
-    /// Sessions in `store`, idle-expired after `idle`.
-    pub fn new(store: Store, clock: Arc<dyn Clock>, idle: Duration) -> StoreSessions {
-        StoreSessions { store, clock, idle }
-    }
-}
-
-/// The value of cookie `name` in the request's `Cookie` headers.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
-/// SHA-256 of a secret token, hex: how the store keeps session tokens,
-/// codes, refresh tokens and client secrets.
+/// SHA-256 of a secret token, hex: how the store keeps authorization
+/// codes, refresh tokens, consent handles and client secrets.
 pub fn token_hash(token: &str) -> String {
     sha2::Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-impl SessionSource for StoreSessions {
-    fn current<'a>(
-        &'a self,
-        headers: &'a HeaderMap,
-    ) -> BoxFuture<'a, Result<Option<LoggedIn>, OidcError>> {
-        Box::pin(async move {
-            let Some(token) = cookie(headers, SESSION_COOKIE) else {
-                return Ok(None);
-            };
-            let Some(s) = self.store.oidc_session_by_token(&token_hash(token)).await? else {
-                return Ok(None);
-            };
-            let now = self.clock.now();
-            if s.ended_at.is_some()
-                || now >= s.absolute_expires_at
-                || now >= s.last_seen_at + self.idle
-            {
-                return Ok(None);
-            }
-            Ok(Some(LoggedIn {
-                session_id: s.id,
-                account_id: s.account_id,
-                amr: s.amr.split_whitespace().map(str::to_owned).collect(),
-                auth_time: s.created_at,
-            }))
-        })
-    }
-
-    fn end(&self, session_id: i64) -> BoxFuture<'_, Result<(), OidcError>> {
-        Box::pin(async move {
-            self.store
-                .end_oidc_session(session_id, self.clock.now())
-                .await?;
-            Ok(())
-        })
-    }
 }
 
 /// The account part's own sessions ([`crate::session`]): what `podpis
@@ -164,11 +94,20 @@ impl SessionSource for IdpSessions {
         })
     }
 
-    fn end(&self, session_id: i64) -> BoxFuture<'_, Result<(), OidcError>> {
+    fn end<'a>(
+        &'a self,
+        session: &'a LoggedIn,
+        entry: &'a ActionEntry,
+    ) -> BoxFuture<'a, Result<(), OidcError>> {
         Box::pin(async move {
             self.idp
                 .store()
-                .end_oidc_session(session_id, self.idp.now())
+                .end_oidc_session(
+                    session.session_id,
+                    session.account_id,
+                    self.idp.now(),
+                    entry,
+                )
                 .await?;
             Ok(())
         })

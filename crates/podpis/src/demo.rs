@@ -572,6 +572,7 @@ async fn ensure_account(idp: &idp::Idp, user: &DemoUser) -> Result<()> {
             account.id,
             "demo",
             "демо-данные / demo data",
+            None,
             &client,
         )
         .await

@@ -155,9 +155,11 @@ try {
   assert.equal(await page.locator('#sessions tbody tr').count(), 1);
   assert.equal(await alive(t1) || await alive(t2) || await alive(t3), false);
 
-  // The journal has the session endings.
+  // The journal has the session endings, under their label.
   await page.goto(`${base}/cabinet/journal?action=session.`);
-  assert.match(await text(), /session\.ended/);
+  const endings = await page.locator('tr[data-action]').evaluateAll((rows) => rows.map((r) => r.dataset.action));
+  assert.ok(endings.includes('session.ended'), endings.join(' '));
+  assert.match(await text(), /Сеанс завершён/);
 
   // English on the switch; it stays on the next pages (cookie); back to Russian.
   await page.goto(`${base}/cabinet/sessions`);

@@ -199,27 +199,26 @@ fn agent_and_sdk_in(browser: &str, executable: &str, driver: &str) {
         .output()
         .unwrap();
     assert_eq!(report.status.code(), Some(0), "{}", text(&report));
-    support::run_ok(
-        support::openssl()
-            .current_dir(d)
-            .args([
-                "cms",
-                "-verify",
-                "-binary",
-                "-inform",
-                "DER",
-                "-in",
-                "attached.p7s",
-            ])
-            .arg("-CAfile")
-            .arg(&fx.ca_pem)
-            .args(["-out", "content.txt"]),
-    );
     assert_eq!(
-        std::fs::read_to_string(d.join("content.txt")).unwrap(),
+        openssl_verified_content(d, &fx.ca_pem, "attached.p7s"),
         "Заявление о выдаче справки № 42"
     );
     assert!(shots.join("04-consent-page.png").exists());
+}
+
+/// The content of the attached CMS signature `dir/p7s`, after
+/// `openssl cms -verify` (GOST engine) checked it against `ca`.
+fn openssl_verified_content(dir: &Path, ca: &Path, p7s: &str) -> String {
+    let out = format!("{p7s}.content");
+    support::run_ok(
+        support::openssl()
+            .current_dir(dir)
+            .args(["cms", "-verify", "-binary", "-inform", "DER", "-in", p7s])
+            .arg("-CAfile")
+            .arg(ca)
+            .args(["-out", &out]),
+    );
+    std::fs::read_to_string(dir.join(out)).unwrap()
 }
 
 /// libpodpis_pkcs11.so, which cargo builds beside the test binaries.
@@ -372,24 +371,8 @@ fn a_pkcs11_token_key_is_listed_and_signs_through_the_agent() {
     let _ = child.wait();
 
     // The token's signature verifies with OpenSSL's GOST engine.
-    support::run_ok(
-        support::openssl()
-            .current_dir(d)
-            .args([
-                "cms",
-                "-verify",
-                "-binary",
-                "-inform",
-                "DER",
-                "-in",
-                "token.p7s",
-            ])
-            .arg("-CAfile")
-            .arg(&fx.ca_pem)
-            .args(["-out", "token.txt"]),
-    );
     assert_eq!(
-        std::fs::read_to_string(d.join("token.txt")).unwrap(),
+        openssl_verified_content(d, &fx.ca_pem, "token.p7s"),
         "Заявление № 42"
     );
 }
